@@ -1,0 +1,71 @@
+"""The one Ninja API under /api/v1/: a router per app, JSON errors everywhere."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from ioc.accounts.api import router as accounts_router
+from ioc.accounts.auth import BearerTokenAuth, SessionAuth
+from ioc.core.errors import IocError
+from ioc.datavalues.api import router as datavalues_router
+from ioc.metadata.api import router as metadata_router
+from ioc.orgunits.api import router as orgunits_router
+
+api = NinjaAPI(
+    title="ioc API",
+    version="1",
+    description="Trung tâm Điều hành thông minh — Intelligent Operations Center. See docs/api.md.",
+    urls_namespace="api-v1",
+    auth=[BearerTokenAuth(), SessionAuth()],
+)
+api.add_router("/orgunits", orgunits_router)
+api.add_router("/", metadata_router)
+api.add_router("/dataValues", datavalues_router)
+api.add_router("/me", accounts_router)
+
+
+def _error(request: HttpRequest, status: int, message: str, **extra: object) -> HttpResponse:
+    return api.create_response(request, {"status": status, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(IocError)
+def ioc_error(request: HttpRequest, exc: IocError) -> HttpResponse:
+    return _error(request, exc.status, exc.message, errors=exc.errors)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return _error(request, 422, "Invalid input / Dữ liệu không hợp lệ", errors=errors)
+
+
+@api.exception_handler(ValidationError)
+def django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _error(request, 400, "; ".join(exc.messages))
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Authentication required: a session or 'Authorization: Bearer <token>'")
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Permission denied")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, str(exc) or "Not found")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))

@@ -1,0 +1,124 @@
+"""Data values, their history, locks and import runs.
+
+A value is keyed by (data element, org unit, period, category option combo). Numbers are stored as
+numbers (value_num) and text as text (value_text); booleans as 1/0 in value_num. Every change goes
+through services.do_set_value / do_delete_value, which keep the old value in DataValueAudit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ioc.audit.models import Via
+from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSet, PeriodType
+from ioc.orgunits.models import OrgUnit
+
+
+class DataValue(models.Model):
+    data_element = models.ForeignKey(DataElement, on_delete=models.PROTECT, related_name="values")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="values")
+    period = models.CharField(_("period"), max_length=20)
+    period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    category_option_combo = models.ForeignKey(CategoryOptionCombo, on_delete=models.PROTECT, related_name="values")
+    value_num = models.FloatField(_("value"), null=True, blank=True)
+    value_text = models.TextField(_("text value"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    follow_up = models.BooleanField(_("follow-up"), default=False)
+    stored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"))
+    last_updated = models.DateTimeField(_("last updated"))
+    deleted = models.BooleanField(_("deleted"), default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_element", "org_unit", "period", "category_option_combo"], name="datavalue_key_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["org_unit", "start_date"], name="datavalue_ou_start"),
+            models.Index(fields=["data_element", "start_date"], name="datavalue_de_start"),
+            models.Index(fields=["last_updated"], name="datavalue_last_updated"),
+        ]
+        verbose_name = _("data value")
+        verbose_name_plural = _("data values")
+
+    @property
+    def value(self) -> str | None:
+        from ioc.datavalues.values import format_value
+
+        return format_value(self.data_element.value_type, self.value_num, self.value_text)
+
+    def __str__(self) -> str:
+        return f"{self.data_element_id}/{self.org_unit_id}/{self.period}/{self.category_option_combo_id}"
+
+
+class DataValueAudit(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "CREATE", _("created")
+        UPDATE = "UPDATE", _("updated")
+        DELETE = "DELETE", _("deleted")
+        RESTORE = "RESTORE", _("restored")
+
+    data_value = models.ForeignKey(DataValue, on_delete=models.CASCADE, related_name="audits")
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    old_value = models.TextField(_("old value"), null=True, blank=True)
+    new_value = models.TextField(_("new value"), null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("data value change")
+        verbose_name_plural = _("data value changes")
+
+
+class PeriodLock(models.Model):
+    """An explicit lock of a data set's period for a unit subtree (approval locks too, later)."""
+
+    data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="locks")
+    period = models.CharField(_("period"), max_length=20)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="locks", help_text=_("subtree root"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["data_set", "period", "org_unit"], name="periodlock_unique")]
+        verbose_name = _("period lock")
+        verbose_name_plural = _("period locks")
+
+
+class ImportRun(models.Model):
+    """One import (a file, an API call, the demo load), with its summary, for the home page and audit."""
+
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING", _("running")
+        SUCCESS = "SUCCESS", _("success")
+        WARNING = "WARNING", _("warning")
+        ERROR = "ERROR", _("error")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(_("source"), max_length=255)
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
+    started = models.DateTimeField(_("started"), auto_now_add=True)
+    finished = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    ignored = models.PositiveIntegerField(_("ignored"), default=0)
+    deleted = models.PositiveIntegerField(_("deleted"), default=0)
+    conflicts = models.JSONField(_("conflicts"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from ioc.api import api
+
+admin.site.site_header = "ioc — Trung tâm Điều hành thông minh"
+admin.site.site_title = "ioc"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("ioc.web.urls")),
+]
