@@ -60,6 +60,19 @@ class OrgUnit(Named, TimeStamped):
         verbose_name = _("org unit")
         verbose_name_plural = _("org units")
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Keep `path` = the parent's path + own id, for this unit and (when it moved) its subtree."""
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        parent_path = OrgUnit.objects.values_list("path", flat=True).get(pk=self.parent_id) if self.parent_id else "/"
+        new_path = f"{parent_path}{self.pk}/"
+        if new_path != self.path:
+            old_path, self.path = self.path, new_path
+            OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
+            if old_path:
+                for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("path"):
+                    child.path = new_path + child.path[len(old_path):]
+                    OrgUnit.objects.filter(pk=child.pk).update(path=child.path)
+
     def is_open_on(self, day: dt.date) -> bool:
         return (self.opened is None or self.opened <= day) and (self.closed is None or day <= self.closed)
 
