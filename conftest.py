@@ -1,4 +1,8 @@
-"""Project-wide test set-up: PostgreSQL availability rule, shared fixtures."""
+"""Project-wide test set-up: the database rule and shared fixtures.
+
+The suite runs twice (scripts/test_suites.py): on SQLite, then with DATABASE_URL pointing at PostgreSQL.
+Tests marked `postgres` run only in the second pass.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,17 @@ import pytest
 from django.conf import settings
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    engine = settings.DATABASES["default"]["ENGINE"]
-    config.stash[_ENGINE] = engine
+def _vendor() -> str:
+    return "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
 
 
-_ENGINE = pytest.StashKey[str]()
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _vendor() == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="runs in the PostgreSQL pass of the suite (scripts/test_suites.py)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture

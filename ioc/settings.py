@@ -194,7 +194,9 @@ DEFAULT_FROM_EMAIL = env("IOC_DEFAULT_FROM_EMAIL", "ioc@localhost")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if env("IOC_REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("IOC_REDIS_URL")}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("IOC_REDIS_URL") or ""}
+    }
 
 LOGGING = {
     "version": 1,

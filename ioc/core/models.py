@@ -29,14 +29,14 @@ class Named(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if (get_language() or "vi").startswith("en") and self.name_en:
             return self.name_en
         return self.name_vi
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Identified(models.Model):

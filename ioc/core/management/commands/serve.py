@@ -1,0 +1,32 @@
+"""`ioc serve`: the production-grade WSGI server (waitress), static files by WhiteNoise."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+class Command(BaseCommand):
+    help = "Serve ioc over HTTP (waitress). PORT and IOC_HOST set the defaults."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("IOC_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("IOC_THREADS", "8")))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from waitress import serve
+
+        from ioc.wsgi import application
+
+        executor = MigrationExecutor(connection)
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError("The database has unapplied migrations: run `ioc migrate` first.")
+        host, port = options["host"], options["port"]
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(self.style.SUCCESS(f"ioc is serving on http://{shown}:{port}/  (Ctrl+C stops it)"))
+        serve(application, host=host, port=port, threads=options["threads"], ident="ioc", _quiet=True)
