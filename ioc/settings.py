@@ -34,7 +34,6 @@ def env_bool(name: str, default: bool) -> bool:
 VAR_DIR = Path(env("IOC_VAR_DIR", str(PROJECT_DIR / "var")) or "var").resolve()
 
 DEBUG = env_bool("IOC_DEBUG", False)
-TESTING = env_bool("IOC_TESTING", False)
 
 
 def _secret_key() -> str:

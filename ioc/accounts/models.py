@@ -59,6 +59,53 @@ class User(AbstractUser):
     def has_role(self, role: str) -> bool:
         return self.is_superuser or role in (self.roles or []) or Role.ADMIN in (self.roles or [])
 
+    @property
+    def sees_everything(self) -> bool:
+        """Superusers and administrators have no org-unit limits."""
+        return self.is_superuser or Role.ADMIN in (self.roles or [])
+
+    def view_root_units(self) -> list[OrgUnit] | None:
+        """The roots of the subtrees this user may see, or None for everything (superuser, admin).
+
+        The view units plus the entry units (where one may enter, one may see), without roots that lie
+        inside another root. Cached on the instance, i.e. once per request; clear_scope_cache() after a change.
+        """
+        if self.sees_everything:
+            return None
+        cache = self._scope_cache()
+        if "view" not in cache:
+            units = list(self.view_units.all()) + list(self.entry_units.all()) if self.pk else []
+            cache["view"] = _outermost(units)
+        return cache["view"]
+
+    def entry_root_units(self) -> list[OrgUnit] | None:
+        """The roots of the subtrees where this user may enter data, or None for everywhere (superuser, admin).
+
+        The role check (may this user enter data at all?) is ioc.accounts.permissions.can(user, ENTER_DATA).
+        """
+        if self.sees_everything:
+            return None
+        cache = self._scope_cache()
+        if "entry" not in cache:
+            cache["entry"] = _outermost(list(self.entry_units.all()) if self.pk else [])
+        return cache["entry"]
+
+    def clear_scope_cache(self) -> None:
+        self.__dict__.pop("_ioc_scope_cache", None)
+
+    def _scope_cache(self) -> dict[str, list[OrgUnit]]:
+        cache: dict[str, list[OrgUnit]] = self.__dict__.setdefault("_ioc_scope_cache", {})
+        return cache
+
+
+def _outermost(units: list[OrgUnit]) -> list[OrgUnit]:
+    """The units that are not inside another one of the list, without duplicates, ordered by path."""
+    roots: list[OrgUnit] = []
+    for unit in sorted({u.pk: u for u in units}.values(), key=lambda u: u.path):
+        if not any(unit.path.startswith(root.path) for root in roots):
+            roots.append(unit)
+    return roots
+
 
 class ApiToken(TimeStamped):
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once when created."""
