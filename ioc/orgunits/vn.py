@@ -143,10 +143,7 @@ def normalise_province_code(code: str | int) -> str:
 def province_codes() -> list[tuple[str, str]]:
     """(code, name) of the 63 provinces before the reorganisation."""
     with _connect() as conn:
-        rows = conn.execute(
-            "SELECT DISTINCT provinceCode, province FROM admin_units_legacy ORDER BY provinceCode"
-        ).fetchall()
-    return [(r["provinceCode"], r["province"]) for r in rows]
+        return province_codes_from(conn)
 
 
 def _old_key(province_key: str, district_key: str = "", ward_key: str | None = None) -> str:
