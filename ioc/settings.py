@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ioc.accounts",
     "ioc.metadata",
     "ioc.datavalues",
+    "ioc.demo",
     "ioc.web",
 ]
 
@@ -78,7 +79,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "ioc.web.middleware.LocaleMiddleware",  # Vietnamese unless the user switched (not Accept-Language)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,9 +160,13 @@ TIME_ZONE = env("IOC_TIME_ZONE", "Asia/Ho_Chi_Minh") or "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "ioc_language"
+# Vietnamese numbers are grouped 1.234.567 (Django's own vi formats do not group digits).
+FORMAT_MODULE_PATH = ["ioc.web.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# ioc/static: our CSS/JS (ioc/) and the libraries the asset build copies in (vendor/, python -m ioc.core.assets build).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -115,7 +115,7 @@ def _npm_env(npm: Npm) -> dict[str, str]:
 def run_npm_ci(npm: Npm, assets_dir: Path = ASSETS_DIR) -> None:
     command = [*npm.command, "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
     try:
-        subprocess.run(command, cwd=assets_dir, env=_npm_env(npm), check=True)  # noqa: S603
+        subprocess.run(command, cwd=assets_dir, env=_npm_env(npm), check=True)
     except (OSError, subprocess.CalledProcessError) as exc:
         raise AssetBuildError(f"`npm ci` failed in {assets_dir} (npm from {npm.origin}): {exc}") from exc
 

@@ -25,7 +25,7 @@ class DataValue(models.Model):
     end_date = models.DateField(_("end"))
     category_option_combo = models.ForeignKey(CategoryOptionCombo, on_delete=models.PROTECT, related_name="values")
     value_num = models.FloatField(_("value"), null=True, blank=True)
-    value_text = models.TextField(_("text value"), null=True, blank=True)
+    value_text = models.TextField(_("text value"), null=True, blank=True)  # noqa: DJ001 (NULL: not a text value)
     comment = models.TextField(_("comment"), blank=True)
     follow_up = models.BooleanField(_("follow-up"), default=False)
     stored_by = models.ForeignKey(
@@ -49,14 +49,14 @@ class DataValue(models.Model):
         verbose_name = _("data value")
         verbose_name_plural = _("data values")
 
+    def __str__(self) -> str:
+        return f"{self.data_element_id}/{self.org_unit_id}/{self.period}/{self.category_option_combo_id}"
+
     @property
     def value(self) -> str | None:
         from ioc.datavalues.values import format_value
 
         return format_value(self.data_element.value_type, self.value_num, self.value_text)
-
-    def __str__(self) -> str:
-        return f"{self.data_element_id}/{self.org_unit_id}/{self.period}/{self.category_option_combo_id}"
 
 
 class DataValueAudit(models.Model):
@@ -68,8 +68,8 @@ class DataValueAudit(models.Model):
 
     data_value = models.ForeignKey(DataValue, on_delete=models.CASCADE, related_name="audits")
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
-    old_value = models.TextField(_("old value"), null=True, blank=True)
-    new_value = models.TextField(_("new value"), null=True, blank=True)
+    old_value = models.TextField(_("old value"), null=True, blank=True)  # noqa: DJ001 (NULL: no value before)
+    new_value = models.TextField(_("new value"), null=True, blank=True)  # noqa: DJ001 (NULL: deleted)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(_("at"), auto_now_add=True)
     via = models.CharField(_("via"), max_length=10, choices=Via.choices)
@@ -78,6 +78,9 @@ class DataValueAudit(models.Model):
         ordering = ["-at", "-id"]
         verbose_name = _("data value change")
         verbose_name_plural = _("data value changes")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.old_value} → {self.new_value}"
 
 
 class PeriodLock(models.Model):
@@ -94,6 +97,9 @@ class PeriodLock(models.Model):
         constraints = [models.UniqueConstraint(fields=["data_set", "period", "org_unit"], name="periodlock_unique")]
         verbose_name = _("period lock")
         verbose_name_plural = _("period locks")
+
+    def __str__(self) -> str:
+        return f"{self.data_set_id} {self.period} @{self.org_unit_id}"
 
 
 class ImportRun(models.Model):
@@ -122,3 +128,6 @@ class ImportRun(models.Model):
         ordering = ["-started"]
         verbose_name = _("import")
         verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.status})"

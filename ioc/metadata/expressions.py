@@ -17,38 +17,40 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ioc.core.errors import InvalidInput
 
 MAX_LENGTH = 5000
-MAX_DEPTH = 60
+MAX_DEPTH = 100
 
+# Sums and products are n-ary chains, so a long flat expression makes a shallow tree; the parser builds
+# the tree while it parses (LALR with an embedded transformer), with no recursion over the input.
 GRAMMAR = r"""
 ?start: sum
 
-?sum: product
-    | sum "+" product   -> add
-    | sum "-" product   -> sub
+?sum: product ((PLUS | MINUS) product)*
 
-?product: unary
-    | product "*" unary -> mul
-    | product "/" unary -> div
+?product: unary ((STAR | SLASH) unary)*
 
 ?unary: atom
-    | "-" unary         -> neg
-    | "+" unary         -> pos
+    | MINUS unary       -> neg
+    | PLUS unary        -> pos
 
 ?atom: NUMBER           -> number
     | REF               -> ref
     | FUNC "(" sum ("," sum)* ")" -> call
     | "(" sum ")"
 
+PLUS: "+"
+MINUS: "-"
+STAR: "*"
+SLASH: "/"
 FUNC: "max" | "min"
 REF: /#\{[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)?\}/
 NUMBER: /(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/
@@ -144,33 +146,40 @@ class Negate(Node):
 
 
 @dataclass(frozen=True)
-class BinOp(Node):
-    op: str
-    left: Node
-    right: Node
+class Chain(Node):
+    """first op₁ x₁ op₂ x₂ …, left to right: one level of + and -, or of * and /."""
+
+    first: Node
+    rest: tuple[tuple[str, Node], ...]
 
     def evaluate(self, values: Mapping[Reference, float | None]) -> float | None:
-        a = self.left.evaluate(values)
-        b = self.right.evaluate(values)
-        if a is None or b is None:
-            return None
-        if self.op == "+":
-            result = a + b
-        elif self.op == "-":
-            result = a - b
-        elif self.op == "*":
-            result = a * b
-        else:
-            if b == 0:
+        result = self.first.evaluate(values)
+        for op, node in self.rest:
+            b = node.evaluate(values)
+            if result is None or b is None:
                 return None
-            result = a / b
-        return result if math.isfinite(result) else None
+            if op == "+":
+                result = result + b
+            elif op == "-":
+                result = result - b
+            elif op == "*":
+                result = result * b
+            elif b == 0:
+                return None
+            else:
+                result = result / b
+            if not math.isfinite(result):
+                return None
+        return result
 
     def refs(self) -> set[Reference]:
-        return self.left.refs() | self.right.refs()
+        out = self.first.refs()
+        for _op, node in self.rest:
+            out |= node.refs()
+        return out
 
     def render(self) -> str:
-        return f"({self.left.render()} {self.op} {self.right.render()})"
+        return "(" + self.first.render() + "".join(f" {op} {node.render()}" for op, node in self.rest) + ")"
 
 
 @dataclass(frozen=True)
@@ -195,44 +204,63 @@ class Call(Node):
         return f"{self.func}({', '.join(a.render() for a in self.args)})"
 
 
-@v_args(inline=True)
+def _depth(*nodes: Node) -> int:
+    return 1 + max((getattr(n, "_depth", 1) for n in nodes), default=0)
+
+
+def _deep(node: Node, *children: Node) -> Node:
+    depth = _depth(*children)
+    if depth > MAX_DEPTH:
+        raise InvalidInput(
+            _("the expression is nested more than {max} levels deep").format(max=MAX_DEPTH), field="expression"
+        )
+    object.__setattr__(node, "_depth", depth)
+    return node
+
+
 class _ToTree(Transformer[Token, Node]):
+    """Called by the parser at each reduction: builds the tree and checks its depth."""
+
+    @v_args(inline=True)
     def number(self, token: Token) -> Node:
         value = float(token)
         if not math.isfinite(value):
             raise InvalidInput(_("number {number} is too large").format(number=str(token)), field="expression")
         return Number(value)
 
+    @v_args(inline=True)
     def ref(self, token: Token) -> Node:
         inner = str(token)[2:-1]
         element, _sep, coc = inner.partition(".")
         return Ref(Reference(element, coc or None))
 
-    def add(self, a: Node, b: Node) -> Node:
-        return BinOp("+", a, b)
+    def _chain(self, children: list[Any]) -> Node:
+        nodes = children[0::2]
+        ops = [str(t) for t in children[1::2]]
+        return _deep(Chain(nodes[0], tuple(zip(ops, nodes[1:], strict=True))), *nodes)
 
-    def sub(self, a: Node, b: Node) -> Node:
-        return BinOp("-", a, b)
+    def sum(self, children: list[Any]) -> Node:
+        return self._chain(children)
 
-    def mul(self, a: Node, b: Node) -> Node:
-        return BinOp("*", a, b)
+    def product(self, children: list[Any]) -> Node:
+        return self._chain(children)
 
-    def div(self, a: Node, b: Node) -> Node:
-        return BinOp("/", a, b)
+    @v_args(inline=True)
+    def neg(self, _minus: Token, operand: Node) -> Node:
+        return _deep(Negate(operand), operand)
 
-    def neg(self, a: Node) -> Node:
-        return Negate(a)
+    @v_args(inline=True)
+    def pos(self, _plus: Token, operand: Node) -> Node:
+        return operand
 
-    def pos(self, a: Node) -> Node:
-        return a
-
-    def call(self, func: Token, *args: Node) -> Node:
-        return Call(str(func), tuple(args))
+    def call(self, children: list[Any]) -> Node:
+        func, args = str(children[0]), tuple(children[1:])
+        return _deep(Call(func, args), *args)
 
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=False)
+    return Lark(GRAMMAR, parser="lalr", maybe_placeholders=False, transformer=_ToTree())
 
 
 # ----- the public API ---------------------------------------------------------------------------
@@ -289,14 +317,19 @@ def _expected(names: set[str] | frozenset[str] | None) -> str:
 
 def _syntax_error(text: str, exc: UnexpectedInput) -> InvalidInput:
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        expected = (getattr(exc, "accepts", None) or exc.expected) if isinstance(exc, (UnexpectedEOF, UnexpectedToken)) else None
+        expected = (
+            (getattr(exc, "accepts", None) or exc.expected)
+            if isinstance(exc, (UnexpectedEOF, UnexpectedToken))
+            else None
+        )
         message = _("unexpected end of expression") + _expected(set(expected or ()))
     elif isinstance(exc, UnexpectedToken):
         message = _("unexpected {token} at column {column}").format(
             token=_describe(exc.token), column=exc.column
         ) + _expected(exc.accepts or exc.expected)
     elif isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else "?"
+        pos = exc.pos_in_stream or 0
+        char = text[pos] if 0 <= pos < len(text) else "?"
         if char == "#":
             message = _(
                 "malformed reference at column {column}: write #{{ELEMENT_CODE}} or #{{ELEMENT_CODE.COC_CODE}}, "
@@ -319,27 +352,11 @@ def parse(text: str) -> Expression:
         raise InvalidInput(
             _("the expression is longer than {max} characters").format(max=MAX_LENGTH), field="expression"
         )
-    depth = deepest = 0
-    for char in text:
-        depth += char == "("
-        depth -= char == ")"
-        deepest = max(deepest, depth)
-    if deepest > MAX_DEPTH:
-        raise InvalidInput(
-            _("the expression nests parentheses deeper than {max} levels").format(max=MAX_DEPTH), field="expression"
-        )
     try:
-        parsed = _parser().parse(text)
-        tree = _ToTree().transform(parsed)
+        tree = _parser().parse(text)
     except UnexpectedInput as exc:
         raise _syntax_error(text, exc) from None
-    except VisitError as exc:
-        if isinstance(exc.orig_exc, InvalidInput):
-            raise exc.orig_exc from None
-        raise  # pragma: no cover
-    except RecursionError:
-        raise InvalidInput(_("the expression is too deeply nested"), field="expression") from None
-    return Expression(text, tree)
+    return Expression(text, cast(Node, tree))
 
 
 def validate_references(expr: Expression | str) -> Expression:
@@ -359,16 +376,12 @@ def validate_references(expr: Expression | str) -> Expression:
         )
     }
     coc_codes = {r.coc_code for r in refs if r.coc_code is not None}
-    cocs = {
-        c.code: c for c in CategoryOptionCombo.objects.filter(code__in=coc_codes).only("id", "code", "combo_id")
-    }
+    cocs = {c.code: c for c in CategoryOptionCombo.objects.filter(code__in=coc_codes).only("id", "code", "combo_id")}
     problems: list[str] = []
     for ref in refs:
         element = elements.get(ref.element_code)
         if element is None:
-            problems.append(
-                _("unknown data element '{code}' in {ref}").format(code=ref.element_code, ref=str(ref))
-            )
+            problems.append(_("unknown data element '{code}' in {ref}").format(code=ref.element_code, ref=str(ref)))
             continue
         if not element.is_numeric:
             problems.append(

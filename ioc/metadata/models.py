@@ -35,7 +35,6 @@ class Sector(Named):
 class Category(Identified, Named):
     """A dimension of disaggregation, such as sex or school level."""
 
-
     class Meta:
         ordering = ["code"]
         verbose_name = _("category")
@@ -125,10 +124,16 @@ class DataSet(Identified, Named, TimeStamped):
     description = models.TextField(_("description"), blank=True)
     period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices)
     sector = models.ForeignKey(Sector, null=True, blank=True, on_delete=models.PROTECT, related_name="data_sets")
-    elements = models.ManyToManyField(DataElement, through="DataSetElement", related_name="data_sets")
+    elements: models.ManyToManyField[DataElement, DataSetElement] = models.ManyToManyField(
+        DataElement, through="DataSetElement", related_name="data_sets"
+    )
     org_units = models.ManyToManyField(OrgUnit, blank=True, related_name="data_sets", verbose_name=_("assigned units"))
     agency = models.ForeignKey(
-        Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="data_sets",
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="data_sets",
         verbose_name=_("reporting agency"),
     )
     expiry_days = models.PositiveIntegerField(
@@ -154,6 +159,9 @@ class DataSetElement(models.Model):
     class Meta:
         ordering = ["data_set", "sort_order"]
         constraints = [models.UniqueConstraint(fields=["data_set", "data_element"], name="dataset_element_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.data_set_id}/{self.data_element_id}"
 
 
 class Indicator(Identified, Named, TimeStamped):
@@ -198,7 +206,9 @@ class ValidationRule(Identified, Named, TimeStamped):
     operator = models.CharField(_("operator"), max_length=2, choices=Operator.choices)
     right = models.TextField(_("right side"))
     importance = models.CharField(_("importance"), max_length=6, choices=Importance.choices, default=Importance.MEDIUM)
-    period_type = models.CharField(_("period type"), max_length=10, choices=PeriodType.choices, default=PeriodType.MONTHLY)
+    period_type = models.CharField(
+        _("period type"), max_length=10, choices=PeriodType.choices, default=PeriodType.MONTHLY
+    )
 
     class Meta:
         ordering = ["code"]

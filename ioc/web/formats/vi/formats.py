@@ -1,0 +1,15 @@
+"""Vietnamese: 1.234.567,5 and 31/12/2025 14:05."""
+
+DATE_FORMAT = r"\N\gà\y d \t\há\n\g n \nă\m Y"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = r"H:i \N\gà\y d \t\há\n\g n \nă\m Y"
+YEAR_MONTH_FORMAT = r"\T\há\n\g n/Y"
+MONTH_DAY_FORMAT = "j/n"
+SHORT_DATE_FORMAT = "d/m/Y"
+SHORT_DATETIME_FORMAT = "d/m/Y H:i"
+FIRST_DAY_OF_WEEK = 1  # Monday
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"]
+DATETIME_INPUT_FORMATS = ["%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "."
+NUMBER_GROUPING = 3
