@@ -32,8 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+VIEWPORTS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _ci() -> bool:
@@ -69,9 +68,23 @@ def ensure_chromium() -> str:
     pytest.skip(f"browser tests skipped: {why}")
 
 
+def ensure_assets() -> None:
+    """The pages load htmx from ioc/static/vendor/: build it when missing (skipped when up to date)."""
+    from ioc.core.assets import AssetBuildError, build
+
+    try:
+        build(log=False)
+    except AssetBuildError as exc:
+        why = f"the static assets are not built and cannot be: {exc}"
+        if _ci():
+            pytest.fail(f"browser tests: {why}", pytrace=False)
+        pytest.skip(f"browser tests skipped: {why}")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     executable = ensure_chromium()
+    ensure_assets()
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django's ORM (used by the fixtures that
@@ -98,6 +111,14 @@ class PageErrors:
     def __init__(self) -> None:
         self.messages: list[str] = []
 
+    def expect_http_status(self, status: int) -> int:
+        """Chromium logs a page answered with an error status (404, 429) as a failed resource: a test that
+        expects such a page takes those messages off the list. Returns how many it took."""
+        expected = [m for m in self.messages if f"status of {status} " in m]
+        for message in expected:
+            self.messages.remove(message)
+        return len(expected)
+
     def watch(self, page: Page) -> Page:
         page.on("console", lambda msg: self.messages.append(f"console: {msg.text}") if msg.type == "error" else None)
         page.on("pageerror", lambda exc: self.messages.append(f"page error: {exc}"))
@@ -111,11 +132,12 @@ def page_errors() -> PageErrors:
 
 @pytest.fixture
 def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[..., Page]]:
-    """new_page(viewport=DESKTOP) -> a page in a fresh browser context (own cookies), watched for errors."""
+    """new_page("phone") -> a page in a fresh browser context (own cookies) of that size ("desktop": 1366×900,
+    "phone": 390×844), watched for console errors."""
     contexts: list[Any] = []
 
-    def make(viewport: dict[str, int] | None = None) -> Page:
-        context = browser.new_context(viewport=viewport or DESKTOP)  # type: ignore[arg-type]
+    def make(viewport: str = "desktop") -> Page:
+        context = browser.new_context(viewport=VIEWPORTS[viewport])  # type: ignore[arg-type]
         contexts.append(context)
         return page_errors.watch(context.new_page())
 

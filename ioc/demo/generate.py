@@ -443,12 +443,13 @@ def health(rep: Reporter, m: int, rng: random.Random, seed: int) -> list[Cell]:
     cells.append(("HLT_DOCTORS", "default", doctors))
     # Dengue: the year's incidence, the rainy season's shape, harder in towns and in some districts' years.
     incidence = DENGUE_PER_100K.get(year, 25) / 100_000.0
+    dengue = 0.0
     for p in rep.places:
         district_year = math.exp(stable(seed, "dengue", p.district, year).gauss(0.0, 0.6))
-        expected = p.pop(m) * incidence * SEASON_DENGUE[month] * district_year * (1.8 if p.urban else 0.7)
-        for age, share in zip(AGES, (0.05, 0.15, 0.7, 0.1), strict=True):
-            for sex in SEXES:
-                cells.append(("HLT_DENGUE_CASES", f"{sex}_{age}", poisson(rng, expected * share * 0.5)))
+        dengue += p.pop(m) * incidence * SEASON_DENGUE[month] * district_year * (1.8 if p.urban else 0.7)
+    for age, share in zip(AGES, (0.05, 0.15, 0.7, 0.1), strict=True):
+        for sex in SEXES:
+            cells.append(("HLT_DENGUE_CASES", f"{sex}_{age}", poisson(rng, dengue * share * 0.5)))
     hfmd = pop * 60 / 100_000.0 * SEASON_HFMD[month] * (0.5 if year in (2020, 2021) else 1.0)
     cells.append(("HLT_HFMD_CASES", "MALE", poisson(rng, hfmd * 0.57)))
     cells.append(("HLT_HFMD_CASES", "FEMALE", poisson(rng, hfmd * 0.43)))

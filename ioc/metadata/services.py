@@ -648,3 +648,38 @@ def do_delete(user: UserOrNone, obj: models.Model, *, via: str = Via.CLI) -> Non
         object_repr=text,
         changes={k: [v, None] for k, v in before.items() if v not in (None, "")},
     )
+
+
+@transaction.atomic
+def do_set_option_combo_uid(user: UserOrNone, coc: CategoryOptionCombo, uid: str, *, via: str = Via.CLI) -> Outcome:
+    """Option combos are generated; only their uid may be set by hand (to match another system's)."""
+    problems = Problems()
+    _check_uid(problems, uid)
+    if CategoryOptionCombo.objects.filter(uid=uid).exclude(pk=coc.pk).exists():
+        problems.add("uid", _("uid '{uid}' is already used by another option combo").format(uid=uid))
+    problems.raise_if_any()
+    stored = CategoryOptionCombo.objects.get(pk=coc.pk)
+    if stored.uid == uid:
+        return Outcome(coc, "unchanged")
+    coc.uid = uid
+    CategoryOptionCombo.objects.filter(pk=coc.pk).update(uid=uid)
+    changes = {"uid": [stored.uid, uid]}
+    record(user, "update", coc, via=via, changes=changes)
+    return Outcome(coc, "updated", changes)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def dry_run(write: Any) -> list[dict[str, Any]]:
+    """Run `write()` (a do_* call) and roll it back: the errors it would raise, [] when it would succeed.
+    The admin's forms use it so that they check exactly what the services check."""
+    try:
+        with transaction.atomic():
+            write()
+            raise _DryRun
+    except _DryRun:
+        return []
+    except InvalidInput as exc:
+        return exc.errors or [{"field": None, "message": exc.message}]

@@ -105,8 +105,11 @@ def build_world(*, synthetic: bool = True, values_per_unit: int = 3) -> World:
     DataSetElement.objects.create(data_set=ds, data_element=visits, sort_order=1)
     DataSetElement.objects.create(data_set=ds, data_element=beds, sort_order=2)
     Indicator.objects.create(
-        code="BEDS_PER_VISIT", name_vi="Giường bệnh trên lượt khám", numerator="#{HOSPITAL_BEDS}",
-        denominator="#{OPD_VISITS}", synthetic=synthetic,
+        code="BEDS_PER_VISIT",
+        name_vi="Giường bệnh trên lượt khám",
+        numerator="#{HOSPITAL_BEDS}",
+        denominator="#{OPD_VISITS}",
+        synthetic=synthetic,
     )
 
     now = timezone.now()
@@ -116,9 +119,16 @@ def build_world(*, synthetic: bool = True, values_per_unit: int = 3) -> World:
             start = dt.date(year, month, 1)
             end = dt.date(year, month + 1, 1) - dt.timedelta(days=1)
             DataValue.objects.create(
-                data_element=visits, org_unit=unit, period=f"{year}{month:02d}", period_type="Monthly",
-                start_date=start, end_date=end, category_option_combo=coc, value_num=1200 + month,
-                created=now, last_updated=now,
+                data_element=visits,
+                org_unit=unit,
+                period=f"{year}{month:02d}",
+                period_type="Monthly",
+                start_date=start,
+                end_date=end,
+                category_option_combo=coc,
+                value_num=1200 + month,
+                created=now,
+                last_updated=now,
             )
         return n
 
@@ -128,14 +138,24 @@ def build_world(*, synthetic: bool = True, values_per_unit: int = 3) -> World:
     values_new = put(units["new_c"], 1, 2025)
     # A deleted value is never counted.
     DataValue.objects.create(
-        data_element=beds, org_unit=units["c1"], period="202401", period_type="Monthly",
-        start_date=dt.date(2024, 1, 1), end_date=dt.date(2024, 1, 31), category_option_combo=coc, value_num=5,
-        created=now, last_updated=now, deleted=True,
+        data_element=beds,
+        org_unit=units["c1"],
+        period="202401",
+        period_type="Monthly",
+        start_date=dt.date(2024, 1, 1),
+        end_date=dt.date(2024, 1, 31),
+        category_option_combo=coc,
+        value_num=5,
+        created=now,
+        last_updated=now,
+        deleted=True,
     )
 
     agency = Agency.objects.create(code="SYT", name_vi="Sở Y tế", name_en="Department of Health")
     district_office = Agency.objects.create(
-        code="UBND_VY", name_vi="UBND Thành phố Vĩnh Yên", name_en="Vĩnh Yên City People's Committee",
+        code="UBND_VY",
+        name_vi="UBND Thành phố Vĩnh Yên",
+        name_en="Vĩnh Yên City People's Committee",
         org_unit=units["d1"],
     )
     admin = make_user("admin", superuser=True, agency=agency, first_name="Quản trị")
@@ -145,14 +165,30 @@ def build_world(*, synthetic: bool = True, values_per_unit: int = 3) -> World:
     nobody = make_user("lanhdao", roles=[Role.LEADER])
 
     ImportRun.objects.create(
-        user=admin, source="demo: Vĩnh Phúc 2024", via="cli", status=ImportRun.Status.SUCCESS,
-        imported=values_d1 + values_d2, updated=2, ignored=1, finished=now,
+        user=admin,
+        source="demo: Vĩnh Phúc 2024",
+        via="cli",
+        status=ImportRun.Status.SUCCESS,
+        imported=values_d1 + values_d2,
+        updated=2,
+        ignored=1,
+        finished=now,
     )
     ImportRun.objects.create(
-        user=district, source="bao-cao-y-te-2025-01.xlsx", via="import", status=ImportRun.Status.WARNING,
-        imported=values_new, ignored=3, finished=now,
+        user=district,
+        source="bao-cao-y-te-2025-01.xlsx",
+        via="import",
+        status=ImportRun.Status.WARNING,
+        imported=values_new,
+        ignored=3,
+        finished=now,
     )
     return World(
-        units=units, admin=admin, district=district, nobody=nobody,
-        values_d1=values_d1, values_d2=values_d2, values_new=values_new,
+        units=units,
+        admin=admin,
+        district=district,
+        nobody=nobody,
+        values_d1=values_d1,
+        values_d2=values_d2,
+        values_new=values_new,
     )

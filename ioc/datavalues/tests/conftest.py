@@ -8,18 +8,17 @@ communes each (c1 08707 Tích Sơn, c2, c3, c4); the new province 25 and new_c (
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
+from django.utils import translation
 from django.utils import timezone
 
-from ioc.accounts.auth import hash_token
-from ioc.accounts.models import ApiToken, User
+from ioc.accounts.models import User
+from ioc.accounts.testing import make_user
 from ioc.core.periods import MONTHLY, Period, period_for_date
 from ioc.metadata.models import (
     Category,
@@ -32,8 +31,6 @@ from ioc.metadata.models import (
 )
 from ioc.orgunits.models import OrgUnit, Succession
 
-PASSWORD = "Mật-khẩu-thử-2025"
-
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
@@ -44,6 +41,13 @@ def _fast_passwords(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are checked in English (the lead adds Vietnamese translations)."""
+    with translation.override("en"):
+        yield
 
 
 @dataclass
@@ -111,15 +115,6 @@ def meta(tree: dict[str, OrgUnit]) -> Meta:
     return Meta(default_coc, sex, male, female, level, primary, opd, beds, coverage, fibre, note, pupils, grdp, health, edu)
 
 
-def make_user(
-    username: str, roles: list[str], *, entry: Sequence[OrgUnit] = (), view: Sequence[OrgUnit] = (), **extra: Any
-) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, roles=roles, **extra)
-    user.entry_units.set(entry)
-    user.view_units.set(view)
-    return user
-
-
 @dataclass
 class Users:
     officer_a: User  # data officer, enters in district A (243) and its communes
@@ -150,13 +145,3 @@ def users(tree: dict[str, OrgUnit]) -> Users:
 def month() -> Period:
     """Last month: open for entry unless a test locks or expires it."""
     return period_for_date(MONTHLY, timezone.localdate()).previous()
-
-
-def token_for(user: User, scopes: list[str], **extra: Any) -> str:
-    plain = "ioc_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, prefix=plain[:12], token_hash=hash_token(plain), scopes=scopes, **extra)
-    return plain
-
-
-def bearer(token: str) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")

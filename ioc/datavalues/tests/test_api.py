@@ -10,11 +10,10 @@ from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.utils import timezone
 
+from ioc.accounts.testing import bearer, english, token_for
 from ioc.audit.models import Via
 from ioc.datavalues.models import DataValue, DataValueAudit, PeriodLock
 from ioc.datavalues.services import ValueRow, do_set_values
-
-from .conftest import PASSWORD, bearer, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +36,8 @@ def stored(tree, meta, users):
     assert do_set_values(users.admin, rows, via=Via.IMPORT).created == 6
 
 
-def session(user) -> Client:
-    client = Client()
+def session(user, **kw) -> Client:
+    client = english(Client(**kw))
     client.force_login(user)
     return client
 
@@ -206,8 +205,7 @@ def test_post_into_a_locked_period_is_a_conflict(tree, meta, users):
 
 
 def test_session_post_needs_csrf(tree, meta, users):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(users.officer_a)
+    client = session(users.officer_a, enforce_csrf_checks=True)
     refused = client.post(URL, body(), content_type="application/json")
     assert refused.status_code == 403
     assert "CSRF" in refused.json()["message"]
@@ -221,8 +219,7 @@ def test_session_post_needs_csrf(tree, meta, users):
 
 
 def test_session_read_needs_no_csrf(tree, meta, users, stored):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(users.leader)
+    client = session(users.leader, enforce_csrf_checks=True)
     assert client.get(URL).status_code == 200
 
 

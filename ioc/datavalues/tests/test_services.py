@@ -399,7 +399,7 @@ def test_follow_up(tree, meta, users):
 
 
 def test_batch_reports_every_bad_row_and_writes_nothing(tree, meta, users):
-    rows = [
+    rows: list[ValueRow | dict[str, str]] = [
         ValueRow(meta.opd, tree["c1"], "202503", "1"),
         ValueRow("NO_SUCH", tree["c1"], "202503", "1"),
         {"data_element": "OPD", "org_unit": "08710", "period": "202504", "value": "2"},

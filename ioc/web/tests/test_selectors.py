@@ -68,7 +68,12 @@ def test_unit_counts_follow_the_reorganisation(world: World) -> None:
 def test_data_set_rows(world: World) -> None:
     [row] = selectors.data_set_rows()
     assert (row.code, row.name, row.period_type, row.elements, row.sector, row.synthetic) == (
-        "HEALTH_MONTHLY", "Báo cáo y tế hằng tháng", "Hằng tháng", 2, "Y tế", True,
+        "HEALTH_MONTHLY",
+        "Báo cáo y tế hằng tháng",
+        "Hằng tháng",
+        2,
+        "Y tế",
+        True,
     )
 
 
@@ -101,7 +106,7 @@ def test_last_imports_newest_first(world: World) -> None:
     assert [r.source for r in runs] == ["bao-cao-y-te-2025-01.xlsx", "demo: Vĩnh Phúc 2024"]
 
 
-def test_home_summary_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_home_summary_query_count_does_not_grow_with_rows(world: World, django_assert_max_num_queries) -> None:
     from ioc.web.testing import make_user as mk
 
     for i in range(5):

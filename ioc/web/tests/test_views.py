@@ -130,7 +130,9 @@ def test_language_switch_needs_csrf_and_sets_the_cookie() -> None:
     assert LANG not in client.cookies
 
     token = client.get("/accounts/login/").context["csrf_token"]
-    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/", "csrfmiddlewaretoken": str(token)})
+    switched = client.post(
+        "/i18n/setlang/", {"language": "en", "next": "/accounts/login/", "csrfmiddlewaretoken": str(token)}
+    )
     assert switched.status_code == 302
     assert switched["Location"] == "/accounts/login/"
     assert client.cookies[LANG].value == "en"
@@ -166,17 +168,39 @@ def test_home_says_what_is_in_the_system(client: Client, world: World) -> None:
     assert _testid(body, "data-elements") == "2"
     assert _testid(body, "indicators") == "1"
     assert _testid(body, "values") == str(world.values_total)
-    for text in ["Báo cáo y tế hằng tháng", "Hằng tháng", "Y tế", "Lần nhập gần nhất", "demo: Vĩnh Phúc 2024",
-                 "bao-cao-y-te-2025-01.xlsx", "thành công", "có cảnh báo", "Sở Y tế", "Quản trị viên",
-                 "Tỉnh", "Huyện", "Xã", 'href="/admin/"', 'href="/api/v1/docs"']:
+    for text in [
+        "Báo cáo y tế hằng tháng",
+        "Hằng tháng",
+        "Y tế",
+        "Lần nhập gần nhất",
+        "demo: Vĩnh Phúc 2024",
+        "bao-cao-y-te-2025-01.xlsx",
+        "thành công",
+        "có cảnh báo",
+        "Sở Y tế",
+        "Quản trị viên",
+        "Tỉnh",
+        "Huyện",
+        "Xã",
+        'href="/admin/"',
+        'href="/api/v1/docs"',
+    ]:
         assert text in body, text
 
 
 def test_home_in_english(client: Client, world: World) -> None:
     client.force_login(world.admin)
     body = english(client).get("/").content.decode()
-    for text in ["System overview", "Monthly health report", "Monthly", "Latest imports", "Department of Health",
-                 "Administrator", "Province", "Commune"]:
+    for text in [
+        "System overview",
+        "Monthly health report",
+        "Monthly",
+        "Latest imports",
+        "Department of Health",
+        "Administrator",
+        "Province",
+        "Commune",
+    ]:
         assert text in body, text
 
 
@@ -211,7 +235,7 @@ def test_values_partial_is_scoped_too(client: Client, world: World) -> None:
     assert _testid(client.get(reverse("home-values")).content.decode(), "values") == str(world.values_total)
 
 
-def test_home_with_an_empty_database(client: Client, django_user_model) -> None:  # type: ignore[no-untyped-def]
+def test_home_with_an_empty_database(client: Client, django_user_model) -> None:
     user = django_user_model.objects.create_user("empty", password=PASSWORD)
     client.force_login(user)
     body = client.get("/").content.decode()
