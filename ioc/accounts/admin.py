@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm, UsernameField
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -149,7 +149,7 @@ class IocUserChangeForm(_RolesMixin, UserChangeForm):
         field_classes = {"username": UsernameField}
 
 
-class IocUserCreationForm(_RolesMixin, UserCreationForm):
+class IocUserCreationForm(_RolesMixin, AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("username", "agency", "roles")
@@ -171,7 +171,10 @@ class UserAdmin(ManageUsersOnly, AuditedAdmin, DjangoUserAdmin):
         (_("Agency, roles and org-unit scopes"), {"fields": ("agency", "roles", "entry_units", "view_units")}),
         (
             _("Django permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"), "classes": ("collapse",)},
+            {
+                "fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions"),
+                "classes": ("collapse",),
+            },
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )

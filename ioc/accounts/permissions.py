@@ -139,7 +139,6 @@ def require_scope(request: HttpRequest, scope: str) -> None:
     require(request.user, SCOPES[scope])
 
 
-
 def current_user(request: HttpRequest) -> User:
     """The authenticated user of a request (API auth and login_required guarantee one)."""
     user = getattr(request, "user", None)

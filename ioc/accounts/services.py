@@ -39,7 +39,8 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     for role in roles:
         if role not in Role.values:
             raise InvalidInput(
-                _("Roles: unknown role '%(role)s' (choose from %(roles)s)") % {"role": role, "roles": ", ".join(Role.values)},
+                _("Roles: unknown role '%(role)s' (choose from %(roles)s)")
+                % {"role": role, "roles": ", ".join(Role.values)},
                 field="roles",
             )
         if role not in out:
@@ -90,9 +91,21 @@ def do_create_agency(
     if Agency.objects.filter(code=code).exists():
         raise InvalidInput(_("Code: an agency with code '%(code)s' exists already") % {"code": code}, field="code")
     agency = Agency.objects.create(
-        code=code, name_vi=name_vi.strip(), name_en=name_en.strip(), short_name=short_name, org_unit=org_unit, email=email
+        code=code,
+        name_vi=name_vi.strip(),
+        name_en=name_en.strip(),
+        short_name=short_name,
+        org_unit=org_unit,
+        email=email,
     )
-    record(user_acting, "agency.create", agency, via=via, changes={"code": code, "name_vi": agency.name_vi})
+    record(
+        user_acting,
+        "agency.create",
+        agency,
+        via=via,
+        object_repr=f"{code} {agency.name_vi}",
+        changes={"code": code, "name_vi": agency.name_vi},
+    )
     return agency
 
 
@@ -242,7 +255,12 @@ def do_create_token(
         "token.create",
         token,
         via=via,
-        changes={"user": owner.username, "scopes": checked, "name": token.name, "expires": expires.isoformat() if expires else None},
+        changes={
+            "user": owner.username,
+            "scopes": checked,
+            "name": token.name,
+            "expires": expires.isoformat() if expires else None,
+        },
     )
     return token, plain
 

@@ -36,7 +36,8 @@ def _elements(refs: list[str]) -> list[DataElement]:
     missing = [r for r in refs if r not in known]
     if missing:
         raise InvalidInput(
-            _("Data element: no data element with code or uid %(refs)s") % {"refs": ", ".join(f"'{r}'" for r in missing)},
+            _("Data element: no data element with code or uid %(refs)s")
+            % {"refs": ", ".join(f"'{r}'" for r in missing)},
             field="dataElement",
         )
     return found
@@ -88,7 +89,9 @@ def set_value(request: HttpRequest, body: ValueIn) -> Status[SetOut]:
         follow_up=body.follow_up,
         via=Via.API,
     )
-    return Status(201 if result.action == "CREATE" else 200, SetOut(action=result.action, value=ValueOut.of(result.value)))
+    return Status(
+        201 if result.action == "CREATE" else 200, SetOut(action=result.action, value=ValueOut.of(result.value))
+    )
 
 
 @router.delete("", response=SetOut, summary="Delete one value (soft; token scope data:write)")

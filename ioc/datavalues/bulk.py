@@ -275,34 +275,54 @@ def do_bulk_load(
 
 
 def _drop_secondary_indexes() -> list[str]:
-    """Drop the value table's indexes that are neither unique nor the primary key; return their definitions
-    as the database's catalogue gives them, to create them again."""
+    """Drop what slows a big load down and can be rebuilt in one pass: the value table's indexes that are
+    neither unique nor the primary key, and on PostgreSQL its foreign keys (checked row by row by triggers
+    otherwise; re-adding one validates the whole table in a single join). Returns the statements that
+    create them again, built from the definitions in the database's own catalogue."""
     table = DataValue._meta.db_table
+    quoted = connection.ops.quote_name(table)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
                 [table],
             )
-            found = [(name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
+            indexes = [(name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
+            foreign_keys: list[tuple[str, str]] = []
         elif connection.vendor == "postgresql":
+            # Deferred checks already queued on the table (say, of a delete just before) would forbid the DDL.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
                 " WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary",
-                [connection.ops.quote_name(table)],
+                [quoted],
             )
-            found = list(cursor.fetchall())
+            indexes = list(cursor.fetchall())
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                [quoted],
+            )
+            foreign_keys = list(cursor.fetchall())
         else:
             return []
-        for name, _sql in found:
+        for name, _sql in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-    return [sql for _name, sql in found]
+        for name, _sql in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in indexes] + [
+        f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+        for name, definition in foreign_keys
+    ]
 
 
 def _create_indexes(definitions: list[str]) -> None:
+    if not definitions:
+        return
     with connection.cursor() as cursor:
         for sql in definitions:
-            cursor.execute(sql)  # a definition read back from the database's own catalogue
+            cursor.execute(sql)  # built from the database's own catalogue, not from input
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are INITIALLY DEFERRED
 
 
 def _notify(element_ids: set[int], unit_ids: set[int], periods: set[str]) -> None:

@@ -70,7 +70,9 @@ class DataValueAudit(models.Model):
     action = models.CharField(_("action"), max_length=8, choices=Action.choices)
     old_value = models.TextField(_("old value"), null=True, blank=True)  # noqa: DJ001 (NULL: no value before)
     new_value = models.TextField(_("new value"), null=True, blank=True)  # noqa: DJ001 (NULL: deleted)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
     via = models.CharField(_("via"), max_length=10, choices=Via.choices)
 
@@ -111,7 +113,9 @@ class ImportRun(models.Model):
         WARNING = "WARNING", _("warning")
         ERROR = "ERROR", _("error")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source = models.CharField(_("source"), max_length=255)
     via = models.CharField(_("via"), max_length=10, choices=Via.choices)
     started = models.DateTimeField(_("started"), auto_now_add=True)

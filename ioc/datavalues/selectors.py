@@ -57,7 +57,9 @@ def values_for(
         qs = qs.filter(start_date__gte=start)
     if end is not None:
         qs = qs.filter(end_date__lte=end)
-    return qs.order_by("start_date", "period_type", "data_element__code", "org_unit__path", "category_option_combo__code")
+    return qs.order_by(
+        "start_date", "period_type", "data_element__code", "org_unit__path", "category_option_combo__code"
+    )
 
 
 def get_value(
@@ -77,9 +79,7 @@ def get_value(
         .first()
     )
     if found is None:
-        raise NotFound(
-            f"No value for {data_element.code}, {org_unit.code}, {period_id}, {category_option_combo.code}"
-        )
+        raise NotFound(f"No value for {data_element.code}, {org_unit.code}, {period_id}, {category_option_combo.code}")
     return found
 
 

@@ -92,7 +92,9 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        value = self.value if self.value is None or isinstance(self.value, str | int | float | bool) else str(self.value)
+        value = (
+            self.value if self.value is None or isinstance(self.value, str | int | float | bool) else str(self.value)
+        )
         return {"index": self.index, "field": self.field, "value": value, "message": self.message}
 
 
@@ -192,7 +194,9 @@ class _Checker:
             self.elements_by_code[element.code] = element
             self.elements_by_uid[element.uid] = element
         combo_ids = {e.category_combo_id for e in self.elements_by_id.values()}
-        for coc in CategoryOptionCombo.objects.filter(combo_id__in=combo_ids).order_by("combo_id", "sort_order", "code"):
+        for coc in CategoryOptionCombo.objects.filter(combo_id__in=combo_ids).order_by(
+            "combo_id", "sort_order", "code"
+        ):
             self.cocs_by_combo[coc.combo_id].append(coc)
             self.cocs_by_id[coc.pk] = coc
         links = DataSetElement.objects.select_related("data_set").filter(data_element_id__in=self.elements_by_id)
@@ -289,7 +293,8 @@ class _Checker:
             found = None
         if found is None:
             raise InvalidInput(
-                _("Data element: no data element with code or uid '%(ref)s'") % {"ref": _ref_text(ref)}, field="dataElement"
+                _("Data element: no data element with code or uid '%(ref)s'") % {"ref": _ref_text(ref)},
+                field="dataElement",
             )
         return found
 
@@ -321,7 +326,8 @@ class _Checker:
         other = self._other_coc(ref)
         if other is None:
             raise InvalidInput(
-                _("Category option combo: no category option combo with code or uid '%(ref)s'") % {"ref": _ref_text(ref)},
+                _("Category option combo: no category option combo with code or uid '%(ref)s'")
+                % {"ref": _ref_text(ref)},
                 field="categoryOptionCombo",
             )
         raise InvalidInput(
@@ -423,7 +429,9 @@ class _Checker:
     @staticmethod
     def _open(unit: OrgUnit, period: Period) -> None:
         if unit.closed is not None and unit.closed < period.start:
-            message = _("Org unit: %(name)s (%(code)s) was closed on %(closed)s; period %(period)s starts after that") % {
+            message = _(
+                "Org unit: %(name)s (%(code)s) was closed on %(closed)s; period %(period)s starts after that"
+            ) % {
                 "name": unit.name,
                 "code": unit.code,
                 "closed": unit.closed.isoformat(),
@@ -599,6 +607,12 @@ def _check_one(user: User, row: ValueRow, *, with_value: bool = True) -> _Checke
     return checker.check(row, with_value=with_value)
 
 
+def validate_value(user: User, row: ValueRow) -> None:
+    """Run every check of do_set_value without writing (for forms that report errors before saving)."""
+    require(user, Action.ENTER_DATA)
+    _check_one(user, row)
+
+
 @transaction.atomic
 def do_set_value(
     user: User,
@@ -671,7 +685,9 @@ def do_delete_value(
     existing.stored_by = user
     existing.last_updated = timezone.now()
     existing.save(update_fields=["deleted", "stored_by", "last_updated"])
-    DataValueAudit.objects.create(data_value=existing, action="DELETE", old_value=old, new_value=None, user=user, via=via)
+    DataValueAudit.objects.create(
+        data_value=existing, action="DELETE", old_value=old, new_value=None, user=user, via=via
+    )
     _changed([existing])
     return SetResult("DELETE", existing)
 
@@ -779,7 +795,9 @@ def do_set_values(
                     index,
                     "value",
                     _row_value(row, "value"),
-                    _("Row %(row)s: the same value (data element, org unit, period, category option combo) as row %(first)s")
+                    _(
+                        "Row %(row)s: the same value (data element, org unit, period, category option combo) as row %(first)s"
+                    )
                     % {"row": index, "first": seen[checked.key]},
                 )
             )
@@ -831,7 +849,7 @@ def _write_batch(user: User, good: list[_Checked], via: str, result: BatchResult
             updates.append((current, action, old, checked))
     DataValue.objects.bulk_create([v for v, _c in creates], batch_size=1000)
     if updates:
-        DataValue.objects.bulk_update([u[0] for u in updates], _UPDATED_FIELDS, batch_size=500)
+        DataValue.objects.bulk_update([u[0] for u in updates], _UPDATED_FIELDS, batch_size=100)
     audits = [
         DataValueAudit(data_value=v, action="CREATE", old_value=None, new_value=c.display, user=user, via=via)
         for v, c in creates
@@ -859,7 +877,8 @@ def _data_set(ref: DataSet | str) -> DataSet:
     return found
 
 
-def _lock_period(data_set: DataSet, period: Period | str) -> Period:
+def check_lock_period(data_set: DataSet, period: Period | str) -> Period:
+    """The parsed period, if a lock of `data_set` may be for it (its type or a longer one)."""
     parsed = period if isinstance(period, Period) else parse_period(period)
     if PERIOD_TYPES.index(parsed.period_type) < PERIOD_TYPES.index(data_set.period_type):
         raise InvalidInput(
@@ -889,7 +908,7 @@ def do_lock_period(
     """Lock a data set's period for a unit and its subtree (admins only). Locking twice is harmless."""
     require(user, Action.LOCK_PERIODS)
     ds = _data_set(data_set)
-    parsed = _lock_period(ds, period)
+    parsed = check_lock_period(ds, period)
     unit = _lock_unit(user, org_unit, parsed)
     lock, created = PeriodLock.objects.get_or_create(
         data_set=ds, period=parsed.id, org_unit=unit, defaults={"reason": reason[:255], "locked_by": user}
@@ -919,7 +938,7 @@ def do_unlock_period(
     """Remove a lock (admins only); audited with the reason."""
     require(user, Action.LOCK_PERIODS)
     ds = _data_set(data_set)
-    parsed = _lock_period(ds, period)
+    parsed = check_lock_period(ds, period)
     unit = _lock_unit(user, org_unit, parsed)
     lock = PeriodLock.objects.filter(data_set=ds, period=parsed.id, org_unit=unit).first()
     if lock is None:

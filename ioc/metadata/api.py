@@ -211,10 +211,10 @@ def list_data_elements(
     return {"items": [_element(e) for e in items], "count": count}
 
 
-@router.get("/dataElements/{ident}", response=DataElementOut, summary="One data element (uid or code)")
-def get_data_element(request: HttpRequest, ident: str) -> DataElementOut:
+@router.get("/dataElements/{id}", response=DataElementOut, summary="One data element (uid or code)")
+def get_data_element(request: HttpRequest, id: str) -> DataElementOut:
     require_scope(request, READ)
-    return _element(selectors.get_by_id(selectors.data_elements(), ident))
+    return _element(selectors.get_by_id(selectors.data_elements(), id))
 
 
 @router.get("/dataSets", response=DataSetList, summary="Data sets")
@@ -232,10 +232,10 @@ def list_data_sets(
     return {"items": [_data_set(ds) for ds in items], "count": count}
 
 
-@router.get("/dataSets/{ident}", response=DataSetOut, summary="One data set (uid or code)")
-def get_data_set(request: HttpRequest, ident: str) -> DataSetOut:
+@router.get("/dataSets/{id}", response=DataSetOut, summary="One data set (uid or code)")
+def get_data_set(request: HttpRequest, id: str) -> DataSetOut:
     require_scope(request, READ)
-    return _data_set(selectors.get_by_id(selectors.data_sets(), ident))
+    return _data_set(selectors.get_by_id(selectors.data_sets(), id))
 
 
 @router.get("/indicators", response=IndicatorList, summary="Indicators")
@@ -253,10 +253,10 @@ def list_indicators(
     return {"items": [_indicator(i) for i in items], "count": count}
 
 
-@router.get("/indicators/{ident}", response=IndicatorOut, summary="One indicator (uid or code)")
-def get_indicator(request: HttpRequest, ident: str) -> IndicatorOut:
+@router.get("/indicators/{id}", response=IndicatorOut, summary="One indicator (uid or code)")
+def get_indicator(request: HttpRequest, id: str) -> IndicatorOut:
     require_scope(request, READ)
-    return _indicator(selectors.get_by_id(selectors.indicators(), ident))
+    return _indicator(selectors.get_by_id(selectors.indicators(), id))
 
 
 @router.get("/categoryCombos", response=CategoryComboList, summary="Category combos (disaggregations)")
@@ -269,10 +269,10 @@ def list_category_combos(
     return {"items": [_combo(c) for c in items], "count": count}
 
 
-@router.get("/categoryCombos/{ident}", response=CategoryComboOut, summary="One category combo (uid or code)")
-def get_category_combo(request: HttpRequest, ident: str) -> CategoryComboOut:
+@router.get("/categoryCombos/{id}", response=CategoryComboOut, summary="One category combo (uid or code)")
+def get_category_combo(request: HttpRequest, id: str) -> CategoryComboOut:
     require_scope(request, READ)
-    return _combo(selectors.get_by_id(selectors.category_combos(), ident))
+    return _combo(selectors.get_by_id(selectors.category_combos(), id))
 
 
 @router.get("/categoryOptionCombos", response=OptionComboList, summary="Category option combos")
@@ -300,10 +300,10 @@ def list_validation_rules(
     return {"items": [_rule(r) for r in items], "count": count}
 
 
-@router.get("/validationRules/{ident}", response=ValidationRuleOut, summary="One validation rule (uid or code)")
-def get_validation_rule(request: HttpRequest, ident: str) -> ValidationRuleOut:
+@router.get("/validationRules/{id}", response=ValidationRuleOut, summary="One validation rule (uid or code)")
+def get_validation_rule(request: HttpRequest, id: str) -> ValidationRuleOut:
     require_scope(request, READ)
-    return _rule(selectors.get_by_id(selectors.validation_rules(), ident))
+    return _rule(selectors.get_by_id(selectors.validation_rules(), id))
 
 
 def _period(text: str) -> PeriodOut:

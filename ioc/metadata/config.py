@@ -234,6 +234,18 @@ def _pydantic_errors(path: str, exc: PydanticValidationError) -> list[ConfigErro
             message = _("unknown key (check the spelling; keys are camelCase)")
         elif kind == "missing":
             message = _("required")
+        elif kind == "code":
+            message = _("'{value}' is not a valid code: letters, digits, '_' and '-', at most 50").format(
+                value=ctx.get("value")
+            )
+        elif kind == "uid":
+            message = _("'{value}' is not a uid: 11 characters, a letter then letters or digits").format(
+                value=ctx.get("value")
+            )
+        elif kind == "unit_code":
+            message = _("'{value}' is not an org-unit code").format(value=ctx.get("value"))
+        elif kind == "name":
+            message = _("a name is required")
         else:
             message = error["msg"]
             message = message.removeprefix("Value error, ")

@@ -30,7 +30,7 @@ def _code(value: str) -> str:
 def _unit_code(value: str) -> str:
     value = value.strip()
     if not value or len(value) > 50:
-        raise PydanticCustomError("code", "'{value}' is not an org-unit code", {"value": value})
+        raise PydanticCustomError("unit_code", "'{value}' is not an org-unit code", {"value": value})
     return value
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from ioc.web.testing import PASSWORD, World, build_world
+from ioc.web.testing import PASSWORD, World, build_world, forget_cached_counts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,6 +112,7 @@ def test_values_tile_refreshes_in_place_with_htmx(live_server: Any, world: World
     login(page, live_server.url, "admin")
     before = int(tile(page, "values"))
     DataValue.objects.filter(deleted=True).update(deleted=False)
+    forget_cached_counts()
     with page.expect_response(lambda r: "/partials/values/" in r.url):
         page.click("#values-tile .tile__refresh")
     page.wait_for_function(f"document.querySelector('[data-testid=values]').innerText.trim() !== '{before}'")
@@ -135,6 +136,16 @@ def test_the_district_user_sees_only_the_district(live_server: Any, world: World
     account = page.locator("[data-testid=account]").inner_text()
     assert "Thành phố Vĩnh Yên" in account
     assert page.locator("a[href='/admin/']").count() == 0
+
+
+def test_change_password_page(live_server: Any, world: World, page: Page, screenshot: Shot) -> None:
+    login(page, live_server.url, "vinhyen")
+    page.click("summary.user-menu__button")
+    page.get_by_role("link", name="Đổi mật khẩu").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Đổi mật khẩu"
+    assert page.get_by_label("Mật khẩu cũ").is_visible()
+    screenshot(page, "password-change-vi-desktop")
 
 
 def test_logout(live_server: Any, world: World, page: Page) -> None:

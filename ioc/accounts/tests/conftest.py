@@ -16,10 +16,9 @@ from ioc.orgunits.models import OrgUnit
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any, request: pytest.FixtureRequest) -> None:
-    """Argon2 is slow by design; tests marked `argon2` keep the real hashers."""
-    if request.node.get_closest_marker("argon2") is None:
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_passwords(settings: Any) -> None:
+    """Argon2 is slow by design (test_login checks the project's hashers)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

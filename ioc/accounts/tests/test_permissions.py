@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
+from ioc.accounts.auth import BearerTokenAuth
 from ioc.accounts.models import Role
 from ioc.accounts.permissions import ROLES_FOR, Action, can, require, require_role, require_scope
 from ioc.accounts.testing import make_user, token_for
-from ioc.accounts.auth import BearerTokenAuth
 from ioc.core.errors import NotAllowed
 
 pytestmark = pytest.mark.django_db

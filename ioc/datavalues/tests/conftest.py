@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ioc.accounts.models import User
 from ioc.accounts.testing import make_user
@@ -75,8 +74,12 @@ def _combo(code: str, options: list[tuple[str, str]]) -> tuple[CategoryCombo, li
     combo.categories.add(category)
     cocs = []
     for i, (opt_code, name) in enumerate(options):
-        option = CategoryOption.objects.create(category=category, code=opt_code, name_vi=name, name_en=name, sort_order=i)
-        coc = CategoryOptionCombo.objects.create(combo=combo, code=f"{code}_{opt_code}", name_vi=name, name_en=name, sort_order=i)
+        option = CategoryOption.objects.create(
+            category=category, code=opt_code, name_vi=name, name_en=name, sort_order=i
+        )
+        coc = CategoryOptionCombo.objects.create(
+            combo=combo, code=f"{code}_{opt_code}", name_vi=name, name_en=name, sort_order=i
+        )
         coc.options.add(option)
         cocs.append(coc)
     return combo, cocs
@@ -112,7 +115,9 @@ def meta(tree: dict[str, OrgUnit]) -> Meta:
     edu.org_units.set(tree.values())
     for old in (tree["c1"], tree["c2"]):
         Succession.objects.create(predecessor=old, successor=tree["new_c"], kind="merge", date=dt.date(2025, 7, 1))
-    return Meta(default_coc, sex, male, female, level, primary, opd, beds, coverage, fibre, note, pupils, grdp, health, edu)
+    return Meta(
+        default_coc, sex, male, female, level, primary, opd, beds, coverage, fibre, note, pupils, grdp, health, edu
+    )
 
 
 @dataclass

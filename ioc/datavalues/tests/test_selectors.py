@@ -90,5 +90,7 @@ def test_counts(tree, meta, users, stored):
 def test_counts_follow_writes(tree, meta, users, django_capture_on_commit_callbacks):
     assert counts()["values"] == 0
     with django_capture_on_commit_callbacks(execute=True):
-        do_set_value(users.officer_a, data_element=meta.opd, org_unit=tree["c1"], period="202501", value="1", via=Via.FORM)
+        do_set_value(
+            users.officer_a, data_element=meta.opd, org_unit=tree["c1"], period="202501", value="1", via=Via.FORM
+        )
     assert counts()["values"] == 1

@@ -381,7 +381,9 @@ def test_delete_respects_locks(tree, meta, users):
 def test_follow_up(tree, meta, users):
     set_value(users.officer_a, meta.opd, tree["c1"], "202503", "12")
     with pytest.raises(NotAllowed):
-        do_set_follow_up(users.leader, data_element=meta.opd, org_unit=tree["c1"], period="202503", follow_up=True, via=Via.FORM)
+        do_set_follow_up(
+            users.leader, data_element=meta.opd, org_unit=tree["c1"], period="202503", follow_up=True, via=Via.FORM
+        )
     with pytest.raises(NotAllowed):
         do_set_follow_up(
             users.officer_b, data_element=meta.opd, org_unit=tree["c1"], period="202503", follow_up=True, via=Via.FORM
@@ -392,7 +394,9 @@ def test_follow_up(tree, meta, users):
     assert result.action == "UPDATE" and DataValue.objects.get().follow_up
     assert AuditEntry.objects.get(action="datavalue.follow_up").changes == {"follow_up": [False, True]}
     with pytest.raises(NotFound):
-        do_set_follow_up(users.approver, data_element=meta.opd, org_unit=tree["c1"], period="202504", follow_up=True, via=Via.FORM)
+        do_set_follow_up(
+            users.approver, data_element=meta.opd, org_unit=tree["c1"], period="202504", follow_up=True, via=Via.FORM
+        )
 
 
 # --- the batch -----------------------------------------------------------------------------------------
@@ -444,7 +448,9 @@ def test_batch_writes_creates_updates_restores_and_skips_unchanged(tree, meta, u
     result = do_set_values(users.officer_a, rows, via=Via.IMPORT)
     assert result.ok and result.written
     assert (result.created, result.updated, result.restored, result.unchanged) == (2, 1, 1, 1)
-    values = {(v.period, v.org_unit.code): v.value for v in DataValue.objects.select_related("org_unit", "data_element")}
+    values = {
+        (v.period, v.org_unit.code): v.value for v in DataValue.objects.select_related("org_unit", "data_element")
+    }
     assert values == {
         ("202501", "08707"): "1",
         ("202502", "08707"): "20",

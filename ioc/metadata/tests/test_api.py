@@ -252,5 +252,18 @@ def test_export_over_the_api(loaded, leader):
 
 def test_openapi_lists_the_metadata_endpoints(db):
     schema = Client().get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/dataElements", "/api/v1/dataSets/{ident}", "/api/v1/periods", "/api/v1/metadata"):
+    for path in ("/api/v1/dataElements", "/api/v1/dataSets/{id}", "/api/v1/periods", "/api/v1/metadata"):
         assert path in schema["paths"]
+
+
+def test_lists_do_not_query_per_item(loaded, leader, make_element, django_assert_max_num_queries):
+    c = client_for(leader)
+    c.get("/api/v1/dataElements")  # warm up the session and the user
+    with django_assert_max_num_queries(12) as few:
+        c.get("/api/v1/dataElements")
+    for i in range(20):
+        make_element(f"EXTRA_{i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert c.get("/api/v1/dataElements").json()["count"] == 25
+    with django_assert_max_num_queries(14):
+        c.get("/api/v1/dataSets")

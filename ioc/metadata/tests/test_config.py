@@ -320,3 +320,13 @@ def test_command_load_fails_with_every_error(world, tmp_path, capsys):
         call_command("metadata", "load", str(tmp_path / "missing.yaml"))
     with pytest.raises(CommandError, match="unknown user"):
         call_command("metadata", "load", str(bad), "--user", "ghost")
+
+
+def test_command_reads_standard_input(world, monkeypatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"sectors": [{"code": "HEALTH", "name": "Y tế"}]}'))
+    call_command("metadata", "load", "-")
+    assert "sectors          1 created" in capsys.readouterr().out
+    assert Sector.objects.get(code="HEALTH").name_vi == "Y tế"

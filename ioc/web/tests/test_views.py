@@ -343,3 +343,34 @@ def test_pages_have_no_inline_scripts(client: Client, world: World) -> None:
         assert " on" + "click=" not in body
         for chunk in body.split("<script")[1:]:
             assert chunk.lstrip().startswith("src="), chunk[:80]
+
+
+# --- password change -----------------------------------------------------------------------------------
+
+
+def test_password_change_needs_login(client: Client) -> None:
+    response = client.get("/accounts/password_change/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_password_change_page_and_change(client: Client, world: World) -> None:
+    client.force_login(world.district)
+    page = client.get("/accounts/password_change/").content.decode()
+    for text in ["Đổi mật khẩu", "Mật khẩu cũ", "Mật khẩu mới", "ít nhất 10 ký tự"]:
+        assert text in page, text
+    wrong = client.post(
+        "/accounts/password_change/",
+        {"old_password": "sai", "new_password1": "Một-mật-khẩu-mới-2026", "new_password2": "Một-mật-khẩu-mới-2026"},
+    )
+    assert wrong.status_code == 200
+    world.district.refresh_from_db()
+    assert world.district.check_password(PASSWORD)
+    done = client.post(
+        "/accounts/password_change/",
+        {"old_password": PASSWORD, "new_password1": "Một-mật-khẩu-mới-2026", "new_password2": "Một-mật-khẩu-mới-2026"},
+        follow=True,
+    )
+    assert "Đã đổi mật khẩu" in done.content.decode()
+    world.district.refresh_from_db()
+    assert world.district.check_password("Một-mật-khẩu-mới-2026")

@@ -1,8 +1,8 @@
 """ioc token create|list|revoke — API tokens from the command line.
 
-    ioc token create USERNAME --scope data:read --scope data:write [--name N] [--expires-days D]
-    ioc token list [USERNAME]
-    ioc token revoke PREFIX
+ioc token create USERNAME --scope data:read --scope data:write [--name N] [--expires-days D]
+ioc token list [USERNAME]
+ioc token revoke PREFIX
 """
 
 from __future__ import annotations
