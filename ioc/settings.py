@@ -165,6 +165,7 @@ FORMAT_MODULE_PATH = ["ioc.web.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise scans it at start-up
 # ioc/static: our CSS/JS (ioc/) and the libraries the asset build copies in (vendor/, python -m ioc.core.assets build).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

@@ -378,6 +378,8 @@ class _Writer:
         self.copy_table, self.copy_columns = DataValue._meta.db_table, _COLUMNS
         self.copy: Any = None
         self.stack = contextlib.ExitStack()
+        user = "\\N" if self.user_id is None else str(int(self.user_id))
+        self.copy_tail = f"\tf\t{user}\t{now.isoformat()}\t{now.isoformat()}\tf\n"
 
     def _date(self, day: dt.date) -> Any:
         if not self.adapt:
@@ -388,6 +390,16 @@ class _Writer:
         return value
 
     def add(self, row: BulkValue, period: Period, value_num: float | None, value_text: str | None) -> int:
+        if self.method == "copy":
+            # COPY's text format, built here: psycopg's write_row costs several microseconds a row.
+            self.buffer.append(
+                f"{row.data_element_id}\t{row.org_unit_id}\t{row.period}\t{period.period_type}\t{period.start}\t"
+                f"{period.end}\t{row.category_option_combo_id}\t{_copy_text(value_num)}\t{_copy_text(value_text)}\t"
+                f"{_copy_text(row.comment)}{self.copy_tail}"
+            )
+            if len(self.buffer) >= self.batch_size:
+                return self._write()
+            return 0
         self.buffer.append(
             (
                 row.data_element_id,
@@ -426,7 +438,7 @@ class _Writer:
         self.count += len(batch)
         return len(batch)
 
-    def _copy_rows(self, batch: Sequence[tuple[Any, ...]]) -> None:
+    def _copy_rows(self, batch: Sequence[Any]) -> None:
         if self.copy is None:
             from psycopg import sql
 
@@ -435,9 +447,7 @@ class _Writer:
             )
             cursor = self.stack.enter_context(connection.cursor())
             self.copy = self.stack.enter_context(cursor.cursor.copy(statement))
-        write_row = self.copy.write_row
-        for item in batch:
-            write_row(item)
+        self.copy.write("".join(batch))
 
     def __enter__(self) -> _Writer:
         return self
@@ -453,6 +463,18 @@ class _Writer:
             if isinstance(error, pg_errors.IntegrityError):
                 raise IntegrityError(str(error)) from error
             raise
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: float | str | None) -> str:
+    """A field in COPY's text format: \\N for NULL, backslash escapes in text."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, float):
+        return repr(value)
+    return value.translate(_COPY_ESCAPES) if value else ""
 
 
 def _model(row: tuple[Any, ...]) -> DataValue:

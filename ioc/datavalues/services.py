@@ -27,11 +27,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -832,6 +832,24 @@ def _existing_values(good: list[_Checked]) -> dict[tuple[int, int, str, int], Da
     return found
 
 
+def _update_many(values: list[DataValue]) -> None:
+    """UPDATE … WHERE id = %s for many rows in one executemany (bulk_update's CASE expressions cost ~5 ms a
+    row in Python). The statement is fixed (identifiers quoted from the model's metadata); every value is a
+    bound parameter, prepared by its field."""
+    meta = DataValue._meta
+    fields = [cast("Field[Any, Any]", meta.get_field(name)) for name in _UPDATED_FIELDS]
+    qn = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608 (no user input: model metadata only)
+        qn(meta.db_table),
+        ", ".join(f"{qn(str(f.column))} = %s" for f in fields),
+        qn(str(meta.pk.column if meta.pk else "id")),
+    )
+    params = [[f.get_db_prep_save(getattr(v, f.attname), connection) for f in fields] + [v.pk] for v in values]
+    with connection.cursor() as cursor:
+        for i in range(0, len(params), 1000):
+            cursor.executemany(sql, params[i : i + 1000])
+
+
 def _write_batch(user: User, good: list[_Checked], via: str, result: BatchResult) -> None:
     now = timezone.now()
     existing = _existing_values(good)
@@ -849,7 +867,7 @@ def _write_batch(user: User, good: list[_Checked], via: str, result: BatchResult
             updates.append((current, action, old, checked))
     DataValue.objects.bulk_create([v for v, _c in creates], batch_size=1000)
     if updates:
-        DataValue.objects.bulk_update([u[0] for u in updates], _UPDATED_FIELDS, batch_size=100)
+        _update_many([u[0] for u in updates])
     audits = [
         DataValueAudit(data_value=v, action="CREATE", old_value=None, new_value=c.display, user=user, via=via)
         for v, c in creates

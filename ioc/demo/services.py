@@ -167,8 +167,12 @@ def do_generate(
         )
         province = generate.load_province(seed, plan.districts)
         catalog = generate.Catalog(result.generated)
+        estimate = plan.estimate(province)
         if on_total:
-            on_total(plan.estimate(province))
+            on_total(estimate)
+        # Dropping the value table's secondary indexes (and PostgreSQL's foreign keys) for the load and
+        # building them again at the end pays when the load is big next to what the table holds.
+        rebuild = estimate >= 200_000 and estimate * 3 >= DataValue.objects.count()
         anomalies: list[generate.Anomaly] = []
         source = _("ioc demo generate: synthetic values, seed %(seed)s, copies %(copies)s, %(first)s–%(last)s") % {
             "seed": seed,
@@ -184,6 +188,7 @@ def do_generate(
             batch_size=batch_size,
             method=method,
             progress=progress,
+            rebuild_indexes=rebuild,
         )
         PlantedAnomaly.objects.bulk_create(
             [PlantedAnomaly(**generate.as_record(a, seed)) for a in anomalies], batch_size=2000

@@ -122,6 +122,8 @@ def test_values_tile_refreshes_in_place_with_htmx(live_server: Any, world: World
 
 def test_htmx_posts_carry_the_csrf_token(live_server: Any, world: World, page: Page) -> None:
     login(page, live_server.url, "admin")
+    # htmx is configured for the CSP: no eval, no inline scripts from swapped HTML.
+    assert page.evaluate("[htmx.config.allowEval, htmx.config.allowScriptTags]") == [False, False]
     with page.expect_response(lambda r: "/i18n/setlang/" in r.url and r.request.method == "POST") as info:
         page.evaluate("htmx.ajax('POST', '/i18n/setlang/', {values: {language: 'en'}, swap: 'none'})")
     assert info.value.request.header_value("x-csrftoken")

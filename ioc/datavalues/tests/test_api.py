@@ -240,3 +240,21 @@ def test_delete(tree, meta, users, stored):
     assert client.delete(URL + "?dataElement=OPD&period=202503").status_code == 422
     listed = session(users.officer_a).get(URL, {"orgUnit": "08707", "period": "202503"}).json()
     assert listed["count"] == 0
+
+
+def test_token_post_needs_no_csrf(tree, meta, users):
+    client = bearer(token_for(users.officer_a, ["data:write"]), enforce_csrf_checks=True)
+    assert client.post(URL, body(), content_type="application/json").status_code == 201
+
+
+def test_errors_never_leak_a_stack_trace(tree, meta, users):
+    client = bearer(token_for(users.admin, ["data:write", "data:read"]))
+    for response in (
+        client.post(URL, [1, 2], content_type="application/json"),
+        client.post(URL, body(value={"x": 1}), content_type="application/json"),
+        client.get(URL, {"children": "perhaps"}),
+        client.get(URL, {"offset": -1}),
+    ):
+        assert response.status_code in (400, 422), response.content
+        assert "Traceback" not in response.content.decode()
+        assert response.json()["message"]
