@@ -199,6 +199,7 @@ def do_bulk_load(
     method: str = "auto",
     progress: Callable[[int], None] | None = None,
     rebuild_indexes: bool = False,
+    phase: Callable[[str], None] | None = None,
 ) -> ImportRun:
     """Insert new values, all or nothing. A key that already has a value is an error (nothing written).
 
@@ -206,7 +207,7 @@ def do_bulk_load(
     the value table's non-unique indexes for the load and builds them again before the commit (both
     databases have transactional DDL, so a failed load gets them back): worth it for millions of rows, and
     on PostgreSQL it locks the table for the load's duration — for the demo and benchmarks, not for a
-    server in use.
+    server in use. `phase("indexes")` is called before they are built again (it takes a while).
     """
     _check_user(user)
     method = _resolve_method(method)
@@ -245,6 +246,8 @@ def do_bulk_load(
                 written = writer.flush()
                 if written and progress:
                     progress(written)
+            if indexes and phase:
+                phase("indexes")
             _create_indexes(indexes)
             run.imported = writer.count
             run.status = ImportRun.Status.SUCCESS
@@ -363,7 +366,7 @@ class _Writer:
         self.batch_size = batch_size
         self.user_id = getattr(user, "pk", None)
         self.count = 0
-        self.buffer: list[tuple[Any, ...]] = []
+        self.buffer: list[Any] = []  # tuples, or COPY text lines
         self.ops = connection.ops
         self.now = now
         # SQLite stores dates and datetimes as text: adapt once per distinct value, not per row.

@@ -171,6 +171,7 @@ class _Checker:
         self.cocs_by_id: dict[int, CategoryOptionCombo] = {}
         self.sets_of_element: dict[int, list[DataSet]] = defaultdict(list)
         self.periods: dict[str, Period | InvalidInput] = {}
+        self.given_periods: set[Period] = set()
         self.units_by_id: dict[int, OrgUnit] = {}
         self.units_by_uid: dict[str, OrgUnit] = {}
         self.unit_codes: dict[tuple[str, dt.date], OrgUnit | str] = {}
@@ -205,7 +206,9 @@ class _Checker:
 
     def _load_periods(self, rows: Sequence[ValueRow]) -> None:
         for r in rows:
-            if isinstance(r.period, str) and r.period not in self.periods:
+            if isinstance(r.period, Period):
+                self.given_periods.add(r.period)
+            elif isinstance(r.period, str) and r.period not in self.periods:
                 try:
                     self.periods[r.period] = parse_period(r.period)
                 except InvalidInput as exc:
@@ -244,7 +247,17 @@ class _Checker:
         set_ids = {ds.pk for sets in self.sets_of_element.values() for ds in sets}
         if not set_ids:
             return
-        for lock in PeriodLock.objects.select_related("org_unit").filter(data_set_id__in=set_ids):
+        # Only the locks that could cover these rows: for a period containing one of theirs, on one of their
+        # units or an ancestor.
+        lock_periods: set[str] = set()
+        for period in {p for p in self.periods.values() if isinstance(p, Period)} | self.given_periods:
+            rank = PERIOD_TYPES.index(period.period_type)
+            lock_periods.update(period.rollup(t).id for t in PERIOD_TYPES[rank:])
+        ancestors = {pk for unit in self.units_by_id.values() for pk in unit.ancestor_ids()}
+        locks = PeriodLock.objects.select_related("org_unit").filter(
+            data_set_id__in=set_ids, period__in=lock_periods, org_unit_id__in=ancestors
+        )
+        for lock in locks:
             try:
                 self.locks_by_set[lock.data_set_id].append((parse_period(lock.period), lock))
             except InvalidInput:

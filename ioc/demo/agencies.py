@@ -130,8 +130,8 @@ def vinh_yen_roots() -> list[OrgUnit]:
 
 def scope_label(scope: str) -> str:
     if scope == "vinhyen":
-        return _("Thành phố Vĩnh Yên (243) and the communes that succeeded it")
-    return _("Vĩnh Phúc (26) and Phú Thọ (25): the province before and after 2025-07-01")
+        return _("Vĩnh Yên (243) + its successor communes")
+    return _("Vĩnh Phúc (26) + Phú Thọ (25)")
 
 
 @transaction.atomic
@@ -221,7 +221,7 @@ def logins() -> list[dict[str, str]]:
             "username": spec.username,
             "role": str(Role(spec.role).label),
             "password": demo_password() if spec.username in present else _("(not created)"),
-            "scope": str(scope_label(spec.scope)) + ("" if spec.entry else " " + _("(view only)")),
+            "scope": str(scope_label(spec.scope)) + ", " + (_("enter and view") if spec.entry else _("view")),
         }
         for spec in USERS
     ]

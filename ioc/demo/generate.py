@@ -273,8 +273,14 @@ def _place(unit: OrgUnit, district: str, seed: int, upper_hosts: set[str]) -> Pl
     accommodations = rng.choice((0, 0, 1, 1, 2, 3)) if not urban else rng.randint(3, 14)
     tourism = TOURISM.get(
         unit.code,
-        ("town" if urban else "village", (2_200.0 if urban else 700.0) * math.exp(rng.gauss(0, 0.4)),
-         accommodations, accommodations * rng.randint(8, 20), 0.003 if urban else 0.0005, 0.12 if urban else 0.03),
+        (
+            "town" if urban else "village",
+            (2_200.0 if urban else 700.0) * math.exp(rng.gauss(0, 0.4)),
+            accommodations,
+            accommodations * rng.randint(8, 20),
+            0.003 if urban else 0.0005,
+            0.12 if urban else 0.03,
+        ),
     )
     return Place(
         code=unit.code,
@@ -348,7 +354,9 @@ def load_province(seed: int, districts: set[str] | None = None) -> Province:
     _share_upper_secondary(places, by_district)
     last = max(month_index(REORGANISATION) + 600, 0)
     reporters = [
-        Reporter(u.pk, u.code, u.opened, u.closed, [places[u.pk]], 0, month_index(u.closed) if u.closed else last, False)
+        Reporter(
+            u.pk, u.code, u.opened, u.closed, [places[u.pk]], 0, month_index(u.closed) if u.closed else last, False
+        )
         for u in communes
         if districts is None or (u.parent and u.parent.code in districts)
     ]
@@ -363,7 +371,9 @@ def load_province(seed: int, districts: set[str] | None = None) -> Province:
         if not any(p in chosen for p in preds):
             continue
         first = month_index(unit.opened) if unit.opened else 0
-        reporters.append(Reporter(unit.pk, unit.code, unit.opened, unit.closed, [places[p] for p in preds], first, last, True))
+        reporters.append(
+            Reporter(unit.pk, unit.code, unit.opened, unit.closed, [places[p] for p in preds], first, last, True)
+        )
     return Province(province.pk, province.code, reporters, list(places.values()))
 
 
@@ -711,7 +721,9 @@ class Catalog:
         codes = element_codes(copies)
         self.elements: dict[str, tuple[int, str]] = {
             code: (pk, value_type)
-            for pk, code, value_type in DataElement.objects.filter(code__in=codes).values_list("pk", "code", "value_type")
+            for pk, code, value_type in DataElement.objects.filter(code__in=codes).values_list(
+                "pk", "code", "value_type"
+            )
         }
         missing = sorted(set(codes) - set(self.elements))
         if missing:
@@ -761,9 +773,15 @@ def generate(plan: Plan, province: Province, catalog: Catalog, anomalies: list[A
         yield from _yearly(plan, province, catalog, anomalies, copy)
 
 
-def _yearly(plan: Plan, province: Province, catalog: Catalog, anomalies: list[Anomaly], copy: int) -> Iterator[BulkValue]:
+def _yearly(
+    plan: Plan, province: Province, catalog: Catalog, anomalies: list[Anomaly], copy: int
+) -> Iterator[BulkValue]:
     # A year is complete when its December is within the plan; it belongs to the units open on 31 December.
-    years = [y for y in range(START.year, START.year + plan.last // 12 + 1) if plan.first <= month_index(dt.date(y, 12, 1)) <= plan.last]
+    years = [
+        y
+        for y in range(START.year, START.year + plan.last // 12 + 1)
+        if plan.first <= month_index(dt.date(y, 12, 1)) <= plan.last
+    ]
     ds = "DS_EDUCATION_YEARLY"
     for rep in province.reporters:
         rng = random.Random(f"{plan.seed}|{copy}|{ds}|{rep.code}|{rep.opened}")
@@ -774,7 +792,17 @@ def _yearly(plan: Plan, province: Province, catalog: Catalog, anomalies: list[An
             if rng.random() < plan.missing_rate:
                 anomalies.append(Anomaly("missing_report", copy, ds, rep.unit_id, str(year)))
                 continue
-            yield from _rows(education_yearly(rep, year, rng, plan.seed), rep.unit_id, str(year), copy, ds, rng, plan, catalog, anomalies)
+            yield from _rows(
+                education_yearly(rep, year, rng, plan.seed),
+                rep.unit_id,
+                str(year),
+                copy,
+                ds,
+                rng,
+                plan,
+                catalog,
+                anomalies,
+            )
     if plan.districts is not None:
         return  # a slice of the province has no province totals
     rng = random.Random(f"{plan.seed}|{copy}|economy|{province.code}")
@@ -805,7 +833,9 @@ def _rows(
         if value and rng.random() < plan.outlier_rate:
             planted, kind = _spoil(value, value_type, rng)
             if kind:
-                anomalies.append(Anomaly(kind, copy, ds, unit_id, period, element_id, coc_id, float(value), float(planted)))
+                anomalies.append(
+                    Anomaly(kind, copy, ds, unit_id, period, element_id, coc_id, float(value), float(planted))
+                )
                 value = planted
         yield BulkValue(element_id, unit_id, period, coc_id, value)
 

@@ -79,10 +79,9 @@ def is_loaded(copies: list[int] | None = None) -> bool:
     """Cheap: every element and data set of these copies exists (not whether they are up to date)."""
     elements = element_codes(copies)
     data_sets = data_set_codes(copies)
-    return (
-        DataElement.objects.filter(code__in=elements).count() == len(elements)
-        and DataSet.objects.filter(code__in=data_sets).count() == len(data_sets)
-    )
+    return DataElement.objects.filter(code__in=elements).count() == len(elements) and DataSet.objects.filter(
+        code__in=data_sets
+    ).count() == len(data_sets)
 
 
 def do_load_demo_metadata(user: Any, *, copies: list[int] | None = None, via: str = Via.CLI) -> list[LoadReport]:
@@ -93,7 +92,8 @@ def do_load_demo_metadata(user: Any, *, copies: list[int] | None = None, via: st
         report = load_document(doc, user=user, via=via)
         if not report.ok:
             raise InvalidInput(
-                _("The demo metadata did not load: %(errors)s") % {"errors": "; ".join(str(e) for e in report.errors[:10])},
+                _("The demo metadata did not load: %(errors)s")
+                % {"errors": "; ".join(str(e) for e in report.errors[:10])},
                 errors=[{"field": e.path, "message": e.message} for e in report.errors],
             )
         reports.append(report)

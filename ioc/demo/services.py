@@ -79,7 +79,7 @@ def status() -> Status:
 
 
 def parse_month(text: str, field_name: str) -> int:
-    """"2025-07" or "202507" → the generator's month index."""
+    """ "2025-07" or "202507" → the generator's month index."""
     match = _MONTH.match((text or "").strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput(_("%(field)s: '%(text)s' is not a month like 2025-07") % {"field": field_name, "text": text})
@@ -130,6 +130,7 @@ def do_generate(
     method: str = "auto",
     on_total: Callable[[int], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
     anomalies_path: Path | None = None,
     via: str = Via.CLI,
     today: dt.date | None = None,
@@ -153,7 +154,9 @@ def do_generate(
     result = GenerateResult()
     with transaction.atomic():
         if replace:
-            result.deleted = do_bulk_delete(user, data_element_ids=_demo_element_ids(), source="ioc demo generate --replace", via=via)
+            result.deleted = do_bulk_delete(
+                user, data_element_ids=_demo_element_ids(), source="ioc demo generate --replace", via=via
+            )
             PlantedAnomaly.objects.all().delete()
         for copy in copies:
             if not is_loaded([copy]):
@@ -189,6 +192,7 @@ def do_generate(
             method=method,
             progress=progress,
             rebuild_indexes=rebuild,
+            phase=phase,
         )
         PlantedAnomaly.objects.bulk_create(
             [PlantedAnomaly(**generate.as_record(a, seed)) for a in anomalies], batch_size=2000
@@ -254,6 +258,7 @@ def do_setup(
     unit_progress: Callable[[int, int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
     anomalies_path: Path | None = None,
     via: str = Via.CLI,
 ) -> list[SetupStep]:
@@ -298,6 +303,7 @@ def do_setup(
             districts=districts,
             on_total=on_total,
             progress=progress,
+            phase=phase,
             anomalies_path=anomalies_path,
             via=via,
         )
@@ -305,7 +311,9 @@ def do_setup(
             SetupStep(
                 "values",
                 True,
-                _("%(n)s values in %(s).0f s (%(rate).0f a second); %(missing)s missing reports, %(outliers)s outliers planted")
+                _(
+                    "%(n)s values in %(s).0f s (%(rate).0f a second); %(missing)s missing reports, %(outliers)s outliers planted"
+                )
                 % {
                     "n": f"{result.values:,}",
                     "s": result.seconds,

@@ -57,7 +57,7 @@ class Command(BaseCommand):
             via=Via.CLI,
         )
         self.stdout.write(plain)
-        expires = f", expires {token.expires:%Y-%m-%d %H:%M}" if token.expires else ""
+        expires = f", expires {timezone.localtime(token.expires):%Y-%m-%d %H:%M}" if token.expires else ""
         self.stderr.write(
             f"Token {token.prefix}… for {token.user.username}, scopes {' '.join(token.scopes)}{expires}.\n"
             "Copy it now: it will not be shown again (only its hash is stored)."

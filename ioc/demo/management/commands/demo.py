@@ -1,10 +1,10 @@
 """ioc demo — the Vĩnh Phúc demo: real units, synthetic values.
 
-    ioc demo [--host H] [--port N]       set up what is missing, print the logins, serve (127.0.0.1:$PORT)
-    ioc demo setup [--seed S]            set up what is missing, without serving
-    ioc demo generate --scale N [--seed S] [--replace]
-                                         synthetic values: N copies of the demo's elements (benchmarks)
-    ioc demo users                       print the demo logins
+ioc demo [--host H] [--port N]       set up what is missing, print the logins, serve (127.0.0.1:$PORT)
+ioc demo setup [--seed S]            set up what is missing, without serving
+ioc demo generate --scale N [--seed S] [--replace]
+                                     synthetic values: N copies of the demo's elements (benchmarks)
+ioc demo users                       print the demo logins
 """
 
 from __future__ import annotations
@@ -111,6 +111,12 @@ class Command(BaseCommand):
         def progress(n: int) -> None:
             bars["values"].update(n)
 
+        def phase(name: str) -> None:
+            bar = bars.pop("values", None)
+            if bar is not None:
+                bar.close()
+            self.stdout.write("  values    building the indexes again…")
+
         def report(step: services.SetupStep) -> None:
             for name in ("units", "values"):
                 bar = bars.pop(name, None)
@@ -126,6 +132,7 @@ class Command(BaseCommand):
             unit_progress=unit_progress,
             on_total=on_total,
             progress=progress,
+            phase=phase,
             **self._slice(options),
         )
         self.stdout.write(self.style.SUCCESS(f"The demo is set up ({time.monotonic() - began:.1f} s)."))
@@ -140,6 +147,11 @@ class Command(BaseCommand):
         def progress(n: int) -> None:
             bar["values"].update(n)
 
+        def phase(name: str) -> None:
+            if "values" in bar:
+                bar.pop("values").close()
+            self.stdout.write("Building the indexes again…")
+
         try:
             result = services.do_generate(
                 None,
@@ -150,6 +162,7 @@ class Command(BaseCommand):
                 method=options["method"],
                 on_total=on_total,
                 progress=progress,
+                phase=phase,
                 **self._slice(options),
             )
         finally:
@@ -158,7 +171,9 @@ class Command(BaseCommand):
         if result.deleted:
             self.stdout.write(f"Deleted {result.deleted:,} generated values.")
         if result.skipped:
-            self.stdout.write(f"Copies with values already (use --replace to redo): {', '.join(map(str, result.skipped))}")
+            self.stdout.write(
+                f"Copies with values already (use --replace to redo): {', '.join(map(str, result.skipped))}"
+            )
         if result.generated:
             self.stdout.write(
                 self.style.SUCCESS(
