@@ -9,7 +9,7 @@ from ioc.accounts.permissions import current_user, token_of
 from ioc.accounts.schemas import AgencyRef, Me, TokenInfo, UnitRef
 from ioc.orgunits.models import OrgUnit
 
-router = Router(tags=["me"])
+router = Router(tags=["me"], by_alias=True)
 
 
 def _refs(units: list[OrgUnit] | None) -> list[UnitRef]:

@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Schema
+from ioc.core.schemas import CamelSchema
 
 
-class UnitRef(Schema):
+class UnitRef(CamelSchema):
     code: str
     name: str
     uid: str
 
 
-class AgencyRef(Schema):
+class AgencyRef(CamelSchema):
     code: str
     name: str
 
 
-class TokenInfo(Schema):
+class TokenInfo(CamelSchema):
     prefix: str
     name: str
     scopes: list[str]
     expires: dt.datetime | None
 
 
-class Me(Schema):
+class Me(CamelSchema):
     username: str
     name: str
     email: str

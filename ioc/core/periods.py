@@ -124,7 +124,8 @@ class Period:
 def _check_type(period_type: str) -> None:
     if period_type not in _RANK:
         raise InvalidInput(
-            _("Unknown period type '%(type)s'; use one of %(types)s") % {"type": period_type, "types": ", ".join(PERIOD_TYPES)},
+            _("Unknown period type '%(type)s'; use one of %(types)s")
+            % {"type": period_type, "types": ", ".join(PERIOD_TYPES)},
             field="periodType",
         )
 
@@ -187,7 +188,8 @@ def _parse(raw: str) -> Period:
         weeks_in_year = dt.date(year, 12, 28).isocalendar()[1]
         if not 1 <= week <= weeks_in_year:
             raise InvalidInput(
-                _("Period '%(period)s': %(year)s has weeks 1–%(n)s") % {"period": raw, "year": year, "n": weeks_in_year},
+                _("Period '%(period)s': %(year)s has weeks 1–%(n)s")
+                % {"period": raw, "year": year, "n": weeks_in_year},
                 field="period",
             )
         return period_for_date(WEEKLY, dt.date.fromisocalendar(year, week, 1))
@@ -220,7 +222,8 @@ def _parse_adx(raw: str, start: dt.date, count: int, unit: str) -> Period:
     period_type = candidates.get((count, unit))
     if period_type is None:
         raise InvalidInput(
-            _("Period '%(period)s': duration P%(n)s%(u)s is not a supported period type") % {"period": raw, "n": count, "u": unit},
+            _("Period '%(period)s': duration P%(n)s%(u)s is not a supported period type")
+            % {"period": raw, "n": count, "u": unit},
             field="period",
         )
     period = period_for_date(period_type, start)

@@ -8,12 +8,8 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict
-from pydantic.alias_generators import to_camel
 
-
-class Out(Schema):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+from ioc.core.schemas import CamelSchema as Out
 
 
 class Ref(Out):

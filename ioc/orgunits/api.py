@@ -20,7 +20,7 @@ from ioc.orgunits.models import OrgUnit, OrgUnitLevel, Succession
 from ioc.orgunits.schemas import LevelOut, OrgUnitDetail, OrgUnitFilters, OrgUnitList, OrgUnitOut, SuccessionRef
 from ioc.orgunits.selectors import ancestors, is_within, open_on_q, resolve_code, scope_q, view_roots
 
-router = Router(tags=["orgunits"])
+router = Router(tags=["orgunits"], by_alias=True)
 
 READ_SCOPES = {"metadata:read", "data:read"}
 

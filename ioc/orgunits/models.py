@@ -53,7 +53,9 @@ class OrgUnit(Named, TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["code", "opened"], name="orgunit_code_opened_unique"),
             models.CheckConstraint(
-                condition=models.Q(closed__isnull=True) | models.Q(opened__isnull=True) | models.Q(closed__gte=models.F("opened")),
+                condition=models.Q(closed__isnull=True)
+                | models.Q(opened__isnull=True)
+                | models.Q(closed__gte=models.F("opened")),
                 name="orgunit_closed_after_opened",
             ),
         ]
@@ -70,7 +72,7 @@ class OrgUnit(Named, TimeStamped):
             OrgUnit.objects.filter(pk=self.pk).update(path=new_path)
             if old_path:
                 for child in OrgUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk).order_by("path"):
-                    child.path = new_path + child.path[len(old_path):]
+                    child.path = new_path + child.path[len(old_path) :]
                     OrgUnit.objects.filter(pk=child.pk).update(path=child.path)
 
     def is_open_on(self, day: dt.date) -> bool:

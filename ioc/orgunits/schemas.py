@@ -7,8 +7,10 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from ioc.core.schemas import CamelSchema
 
-class SuccessionRef(Schema):
+
+class SuccessionRef(CamelSchema):
     """Another unit across a succession link: who, how (merge/split/rename), from when, with what share."""
 
     uid: str
@@ -19,7 +21,7 @@ class SuccessionRef(Schema):
     weight: float
 
 
-class OrgUnitOut(Schema):
+class OrgUnitOut(CamelSchema):
     uid: str
     code: str
     name: str  # Vietnamese
@@ -43,7 +45,7 @@ class OrgUnitDetail(OrgUnitOut):
     path: list[str]  # codes of the ancestors, root first
 
 
-class OrgUnitList(Schema):
+class OrgUnitList(CamelSchema):
     items: list[OrgUnitOut]
     count: int
 
@@ -58,7 +60,7 @@ class OrgUnitFilters(Schema):
     offset: int = Field(0, ge=0)
 
 
-class LevelOut(Schema):
+class LevelOut(CamelSchema):
     level: int
     code: str
     name: str

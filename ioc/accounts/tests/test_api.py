@@ -26,9 +26,9 @@ def test_me_with_a_session(tree, users):
     assert data["username"] == "officer_a" and data["name"] == "Trần Thị B"
     assert data["agency"] == {"code": "PYT_VY", "name": "Phòng Y tế Vĩnh Yên"}
     assert data["roles"] == ["data_officer"]
-    assert [u["code"] for u in data["entry_units"]] == ["243"]
-    assert [(u["code"], u["name"]) for u in data["view_units"]] == [("26", "Tỉnh Vĩnh Phúc")]
-    assert data["enter_everywhere"] is False and data["see_everything"] is False
+    assert [u["code"] for u in data["entryUnits"]] == ["243"]
+    assert [(u["code"], u["name"]) for u in data["viewUnits"]] == [("26", "Tỉnh Vĩnh Phúc")]
+    assert data["enterEverywhere"] is False and data["seeEverything"] is False
     assert data["token"] is None
 
 
@@ -44,8 +44,8 @@ def test_me_for_an_admin(users):
     client = Client()
     client.force_login(users.admin)
     data = client.get(URL).json()
-    assert data["enter_everywhere"] and data["see_everything"]
-    assert data["entry_units"] == [] and data["view_units"] == []
+    assert data["enterEverywhere"] and data["seeEverything"]
+    assert data["entryUnits"] == [] and data["viewUnits"] == []
 
 
 def test_me_needs_credentials(users):

@@ -37,7 +37,7 @@ def test_list_all_with_fields(admin_client, tree) -> None:
     assert body["count"] == 9
     item = next(i for i in body["items"] if i["uid"] == tree["c1"].uid)
     assert item["code"] == "08707" and item["name"] == "Phường Tích Sơn"
-    assert item["level"] == 3 and item["parent"] == "243" and item["parent_uid"] == tree["d1"].uid
+    assert item["level"] == 3 and item["parent"] == "243" and item["parentUid"] == tree["d1"].uid
     assert item["opened"] is None and item["closed"] == "2025-06-30"
     assert item["successors"] == [
         {
@@ -51,7 +51,7 @@ def test_list_all_with_fields(admin_client, tree) -> None:
     ]
     new = next(i for i in body["items"] if i["uid"] == tree["new_c"].uid)
     assert [p["name"] for p in new["predecessors"]] == ["Phường Tích Sơn"]
-    assert {"name_en", "kind", "latitude", "longitude"} <= set(item)
+    assert {"nameEn", "kind", "latitude", "longitude"} <= set(item)
     assert "geometry" not in item
 
 
