@@ -40,6 +40,7 @@ START = dt.date(2019, 1, 1)
 REORGANISATION = dt.date(2025, 7, 1)
 PROVINCE_CODE = "26"
 
+OPEN_END = 10_000  # the month index standing for "still open"
 MISSING_RATE = 0.015  # share of (data set, unit, month) reports left out
 OUTLIER_RATE = 0.001  # share of values spoiled
 
@@ -346,13 +347,13 @@ def load_province(seed: int, districts: set[str] | None = None) -> Province:
     by_district: dict[str, list[OrgUnit]] = {}
     for unit in communes:
         by_district.setdefault(unit.parent.code if unit.parent else "", []).append(unit)
-    # Upper-secondary schools: the district seat and every third commune by size of code order (about 40).
+    # Upper-secondary schools (THPT): every third commune of a district in code order (about 40 schools).
     upper_hosts: set[str] = set()
     for units in by_district.values():
         upper_hosts.update(u.code for i, u in enumerate(units) if i % 3 == 0)
     places = {u.pk: _place(u, u.parent.code if u.parent else "", seed, upper_hosts) for u in communes}
     _share_upper_secondary(places, by_district)
-    last = max(month_index(REORGANISATION) + 600, 0)
+    last = OPEN_END
     reporters = [
         Reporter(
             u.pk, u.code, u.opened, u.closed, [places[u.pk]], 0, month_index(u.closed) if u.closed else last, False

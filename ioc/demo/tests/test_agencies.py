@@ -43,7 +43,8 @@ def test_one_user_per_role_with_the_demo_password(demo_users, monkeypatch):
     request = RequestFactory().post("/login/")
     assert authenticate(request, username="lanhdao", password=agencies.DEFAULT_PASSWORD) is not None
     assert authenticate(request, username="lanhdao", password="wrong-password-1") is None
-    assert users["nhaplieu.vinhyen"].agency.code == "UBND_243"
+    officer_agency = users["nhaplieu.vinhyen"].agency
+    assert officer_agency is not None and officer_agency.code == "UBND_243"
 
 
 def test_the_password_comes_from_the_environment(vp, monkeypatch):

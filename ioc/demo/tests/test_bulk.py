@@ -85,7 +85,10 @@ def test_a_bad_row_writes_nothing_and_names_row_and_field(tree, element, change,
 
 def test_a_percentage_above_100_is_refused(tree, element):
     pct = DataElement.objects.get(code="PCT")
-    rows = [BulkValue(pct.pk, tree["c1"].pk, "202501", _default(), 100), BulkValue(pct.pk, tree["c2"].pk, "202501", _default(), 100.5)]
+    rows = [
+        BulkValue(pct.pk, tree["c1"].pk, "202501", _default(), 100),
+        BulkValue(pct.pk, tree["c2"].pk, "202501", _default(), 100.5),
+    ]
     with pytest.raises(InvalidInput, match="percentage"):
         do_bulk_load(None, rows, source="bad")
     assert not DataValue.objects.exists()
@@ -98,7 +101,10 @@ def test_units_must_be_open_during_the_period(tree, element):
     opened_later = BulkValue(element.pk, tree["new_c"].pk, "202506", _default(), 1)  # Vĩnh Yên opened 2025-07-01
     with pytest.raises(InvalidInput, match="not open during period 202506"):
         do_bulk_load(None, [opened_later], source="bad")
-    ok = [BulkValue(element.pk, tree["c1"].pk, "202506", _default(), 1), BulkValue(element.pk, tree["new_c"].pk, "202507", _default(), 1)]
+    ok = [
+        BulkValue(element.pk, tree["c1"].pk, "202506", _default(), 1),
+        BulkValue(element.pk, tree["new_c"].pk, "202507", _default(), 1),
+    ]
     assert do_bulk_load(None, ok, source="ok").imported == 2
 
 
@@ -126,7 +132,11 @@ def test_a_repeated_key_in_one_load_is_an_error(tree, element):
 @pytest.mark.parametrize("method", ["executemany", "bulk_create", "auto"])
 def test_every_method_writes_the_same(tree, element, method):
     do_bulk_load(None, _rows(element, tree["c1"]), source=method, method=method, batch_size=2)
-    assert sorted(DataValue.objects.values_list("period", "value_num")) == [("202501", 10), ("202502", 11), ("202503", 12)]
+    assert sorted(DataValue.objects.values_list("period", "value_num")) == [
+        ("202501", 10),
+        ("202502", 11),
+        ("202503", 12),
+    ]
 
 
 def test_unknown_method_and_copy_off_postgresql(tree, element):

@@ -4,6 +4,7 @@ flaws planted on purpose and recorded."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from collections import defaultdict
 from statistics import mean
@@ -26,7 +27,9 @@ def m(year: int, month: int) -> int:
     return month_index(dt.date(year, month, 1))
 
 
-def place(code: str = "00001", *, urban: bool = False, tourism=None, district: str = "243", pop: float = 10_000) -> Place:
+def place(
+    code: str = "00001", *, urban: bool = False, tourism=None, district: str = "243", pop: float = 10_000
+) -> Place:
     return Place(
         code=code,
         district=district,
@@ -80,7 +83,9 @@ def test_tam_dao_summer_peak_tay_thien_spring_festival_and_covid():
         summer = mean(visits(tam_dao, year, k) for k in (6, 7, 8))
         rest = mean(visits(tam_dao, year, k) for k in (1, 3, 4, 10, 11, 12))
         assert summer > 1.8 * rest
-        assert mean(visits(tay_thien, year, k) for k in (1, 2, 3)) > 3 * mean(visits(tay_thien, year, k) for k in (6, 7, 8))
+        assert mean(visits(tay_thien, year, k) for k in (1, 2, 3)) > 3 * mean(
+            visits(tay_thien, year, k) for k in (6, 7, 8)
+        )
     assert visits(tam_dao, 2021, 8) < 0.2 * visits(tam_dao, 2019, 8)  # the 2021 lockdown
     intl_2019 = total(generate.tourism(tam_dao, m(2019, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
     intl_2021 = total(generate.tourism(tam_dao, m(2021, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
@@ -97,7 +102,7 @@ def test_digital_trends_rise_towards_saturation():
 
     fibre = [share(m(year, 6), "DIG_HOUSEHOLDS_FIBRE", "DIG_HOUSEHOLDS") for year in range(2019, 2027)]
     assert fibre[0] < 0.7 < 0.9 < fibre[-1] <= 1.0
-    assert all(b > a - 0.01 for a, b in zip(fibre, fibre[1:], strict=False))
+    assert all(b > a - 0.01 for a, b in itertools.pairwise(fibre))
     assert share(m(2024, 6), "DIG_EID_LEVEL2", "DIG_POPULATION_15PLUS") > 0.7
     assert "DIG_EID_LEVEL2" not in {c for c, _o, _v in generate.digital(rep, m(2022, 6), rng, SEED)}  # VNeID: July 2022
 
@@ -122,7 +127,11 @@ def test_clean_values_keep_the_validation_rules():
         assert total(admin, "ADM_FEEDBACK_RESOLVED") <= total(admin, "ADM_FEEDBACK_RECEIVED")
         digital = generate.digital(rep, month, rng, SEED)
         assert total(digital, "DIG_HOUSEHOLDS_FIBRE") <= total(digital, "DIG_HOUSEHOLDS")
-        assert total(digital, "DIG_EID_LEVEL2") <= total(digital, "DIG_POPULATION_15PLUS") <= total(digital, "DIG_POPULATION")
+        assert (
+            total(digital, "DIG_EID_LEVEL2")
+            <= total(digital, "DIG_POPULATION_15PLUS")
+            <= total(digital, "DIG_POPULATION")
+        )
         transport = generate.transport(rep, month, rng, SEED)
         assert total(transport, "TRN_DEATHS") <= 3 * total(transport, "TRN_ACCIDENTS")
         tourism = generate.tourism(rep, month, rng, SEED)
@@ -166,7 +175,12 @@ def test_the_slice_has_the_old_communes_and_their_successors(slice_243):
     assert len(old) == 9
     assert {r.code for r in new} >= {"08707", "08716"}
     vinh_yen = next(r for r in new if r.code == "08707")
-    assert {p.code for p in vinh_yen.places} >= {"08707", "08713", "08722", "08731"}  # Tích Sơn, Hội Hợp, Đồng Tâm, Thanh Trù
+    assert {p.code for p in vinh_yen.places} >= {
+        "08707",
+        "08713",
+        "08722",
+        "08731",
+    }  # Tích Sơn, Hội Hợp, Đồng Tâm, Thanh Trù
 
 
 def test_deterministic_for_a_seed(slice_243):
@@ -201,8 +215,16 @@ def test_a_new_commune_continues_its_predecessors(slice_243):
     population, _type = catalog.element("DIG_POPULATION", 1)
     vinh_yen = next(r for r in province.reporters if r.new and r.code == "08707")
     predecessors = {r.unit_id for r in province.reporters if not r.new and r.places[0] in vinh_yen.places}
-    before = sum(r.value for r in rows if r.data_element_id == population and r.period == "202506" and r.org_unit_id in predecessors)
-    after = sum(r.value for r in rows if r.data_element_id == population and r.period == "202507" and r.org_unit_id == vinh_yen.unit_id)
+    before = sum(
+        float(r.value)
+        for r in rows
+        if r.data_element_id == population and r.period == "202506" and r.org_unit_id in predecessors
+    )
+    after = sum(
+        float(r.value)
+        for r in rows
+        if r.data_element_id == population and r.period == "202507" and r.org_unit_id == vinh_yen.unit_id
+    )
     assert 20_000 < after < 120_000
     assert abs(after - before) / before < 0.01
 
@@ -215,7 +237,7 @@ def test_value_types_are_respected(slice_243):
         if types[row.data_element_id] == "INTEGER":
             assert float(row.value).is_integer()
         if types[row.data_element_id] == "PERCENTAGE":
-            assert 0 <= row.value <= 100
+            assert 0 <= float(row.value) <= 100
 
 
 def test_generation_writes_values_and_records_planted_anomalies(demo_metadata, tmp_path):
@@ -239,6 +261,7 @@ def test_generation_writes_values_and_records_planted_anomalies(demo_metadata, t
             period=anomaly.period,
             category_option_combo=anomaly.category_option_combo,
         )
+        assert anomaly.expected is not None
         assert value.value_num == anomaly.planted != anomaly.expected
         assert anomaly.planted in (anomaly.expected * 10, anomaly.expected // 10, round(anomaly.expected / 10, 1))
     assert target.exists() and '"kind": "tenfold"' in target.read_text(encoding="utf-8")
@@ -266,7 +289,8 @@ def test_scale_adds_copies_on_cloned_elements(demo_metadata):
     result = services.do_generate(None, scale=3, start="2025-06", end="2025-07", districts=["243"])
     assert result.generated == [2, 3] and result.skipped == [1]
     per_copy = {
-        k: DataValue.objects.filter(data_element__code=generate.clone_code("HLT_OPD_VISITS", k)).count() for k in (1, 2, 3)
+        k: DataValue.objects.filter(data_element__code=generate.clone_code("HLT_OPD_VISITS", k)).count()
+        for k in (1, 2, 3)
     }
     assert per_copy[1] > 0 and abs(per_copy[2] - per_copy[1]) < per_copy[1] * 0.2 and per_copy[3] > 0
     assert DataElement.objects.filter(code__endswith="_X3").count() == 50

@@ -88,7 +88,8 @@ def test_data_sets_have_agencies_periods_and_units(demo_metadata):
     assert all(u.level == 3 for u in units)
     economy = DataSet.objects.get(code="DS_ECONOMY_YEARLY")
     assert economy.period_type == "Yearly" and [u.code for u in economy.org_units.all()] == ["26"]
-    assert DataSet.objects.get(code="DS_TRANSPORT_MONTHLY").agency.code == "SGTVT"
+    transport = DataSet.objects.get(code="DS_TRANSPORT_MONTHLY")
+    assert transport.agency is not None and transport.agency.code == "SGTVT"
     assert DataSet.objects.get(code="DS_EDUCATION_YEARLY").period_type == "Yearly"
     # The new commune 08707 (Phường Vĩnh Yên) is assigned, and so is the old one with the same code.
     assigned_08707 = health.org_units.filter(code="08707")

@@ -127,7 +127,7 @@ class Command(BaseCommand):
 
         services.do_setup(
             None,
-            seed=options.get("seed") or services.DEFAULT_SEED,
+            seed=services.DEFAULT_SEED if options.get("seed") is None else options["seed"],
             report=report,
             unit_progress=unit_progress,
             on_total=on_total,
