@@ -42,7 +42,7 @@ bench: assets
 	$(BIN)/python benchmarks/run_all.py
 
 messages: $(INSTALL_STAMP)
-	$(BIN)/ioc makemessages -l vi --ignore=.venv --ignore=node_modules --ignore=assets --ignore=var
+	$(BIN)/ioc makemessages -l vi --no-obsolete --ignore=.venv --ignore=node_modules --ignore=assets --ignore=var
 	$(BIN)/ioc compilemessages --ignore=.venv
 
 clean:

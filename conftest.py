@@ -9,6 +9,10 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+# Autouse for every test: messages asserted in English (the Vietnamese catalogue is tested on its own, and
+# pages still follow the language cookie), a fast password hasher, an empty cache.
+from ioc.core.testing import _empty_cache, _english, _fast_passwords  # noqa: F401
+
 
 def _vendor() -> str:
     return "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -43,7 +44,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
         for e in exc.errors
     ]
-    return _error(request, 422, "Invalid input / Dữ liệu không hợp lệ", errors=errors)
+    return _error(request, 422, _("Invalid input"), errors=errors)
 
 
 @api.exception_handler(ValidationError)
@@ -53,17 +54,17 @@ def django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpR
 
 @api.exception_handler(AuthenticationError)
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication required: a session or 'Authorization: Bearer <token>'")
+    return _error(request, 401, _("Authentication required: log in, or send 'Authorization: Bearer <token>'"))
 
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _error(request, 403, str(exc) or "Permission denied")
+    return _error(request, 403, str(exc) or _("Permission denied"))
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, str(exc) or "Not found")
+    return _error(request, 404, str(exc) or _("Not found"))
 
 
 @api.exception_handler(HttpError)

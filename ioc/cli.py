@@ -1,10 +1,10 @@
 """The `ioc` console command: every Django management command, plus the project's own.
 
-    ioc demo                      set up and serve the Vĩnh Phúc demo
-    ioc serve [--port N]          serve the application (waitress)
-    ioc migrate                   apply database migrations
-    ioc orgunits load-vn --province 26
-    ioc token create USERNAME --scope data:read
+ioc demo                      set up and serve the Vĩnh Phúc demo
+ioc serve [--port N]          serve the application (waitress)
+ioc migrate                   apply database migrations
+ioc orgunits load-vn --province 26
+ioc token create USERNAME --scope data:read
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from ioc.accounts.models import ApiToken, Role, User
 from ioc.core.errors import NotAllowed
@@ -64,16 +64,16 @@ SCOPES: dict[str, Action] = {
 
 
 ACTION_LABELS: dict[Action, StrOrPromise] = {
-    Action.VIEW_DATA: _l("view data"),
-    Action.ENTER_DATA: _l("enter data"),
-    Action.APPROVE_DATA: _l("approve data"),
-    Action.LOCK_PERIODS: _l("lock or unlock periods"),
-    Action.VIEW_METADATA: _l("view metadata"),
-    Action.MANAGE_METADATA: _l("change metadata"),
-    Action.MANAGE_ORGUNITS: _l("change org units"),
-    Action.MANAGE_PLANS: _l("manage plans"),
-    Action.MANAGE_USERS: _l("manage users and tokens"),
-    Action.VIEW_AUDIT: _l("view the audit log"),
+    Action.VIEW_DATA: gettext_lazy("view data"),
+    Action.ENTER_DATA: gettext_lazy("enter data"),
+    Action.APPROVE_DATA: gettext_lazy("approve data"),
+    Action.LOCK_PERIODS: gettext_lazy("lock or unlock periods"),
+    Action.VIEW_METADATA: gettext_lazy("view metadata"),
+    Action.MANAGE_METADATA: gettext_lazy("change metadata"),
+    Action.MANAGE_ORGUNITS: gettext_lazy("change org units"),
+    Action.MANAGE_PLANS: gettext_lazy("manage plans"),
+    Action.MANAGE_USERS: gettext_lazy("manage users and tokens"),
+    Action.VIEW_AUDIT: gettext_lazy("view the audit log"),
 }
 
 

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.utils import translation
 
 from ioc.accounts.models import User
 from ioc.accounts.testing import make_user
 from ioc.orgunits.models import OrgUnit
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Argon2 is slow by design (test_login checks the project's hashers)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are checked in English (the lead adds Vietnamese translations)."""
-    with translation.override("en"):
-        yield
 
 
 @dataclass

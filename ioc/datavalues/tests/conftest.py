@@ -8,13 +8,10 @@ communes each (c1 08707 Tích Sơn, c2, c3, c4); the new province 25 and new_c (
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from ioc.accounts.models import User
 from ioc.accounts.testing import make_user
@@ -29,24 +26,6 @@ from ioc.metadata.models import (
     DataSetElement,
 )
 from ioc.orgunits.models import OrgUnit, Succession
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    """Argon2 takes ~0.2 s a hash by design; these tests create many users (accounts tests check Argon2)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    """Messages are checked in English (the lead adds Vietnamese translations)."""
-    with translation.override("en"):
-        yield
 
 
 @dataclass

@@ -18,7 +18,7 @@ URL = "/api/v1/orgunits"
 
 @pytest.fixture
 def admin_client(tree, make_user) -> Client:
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     client.force_login(make_user("boss", superuser=True))
     return client
 
@@ -114,7 +114,7 @@ def test_levels(admin_client) -> None:
 
 
 def test_district_user_sees_only_the_district(tree, make_user) -> None:
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     client.force_login(make_user("vinhyen", view=[tree["d1"]], roles=["leader"]))
     assert set(_codes(client.get(URL))) == {"243", "08707", "08710"}
     assert client.get(URL).json()["count"] == 3
@@ -126,7 +126,7 @@ def test_district_user_sees_only_the_district(tree, make_user) -> None:
 
 
 def test_user_without_scope_sees_nothing(tree, make_user) -> None:
-    client = Client()
+    client = Client(headers={"Accept-Language": "en"})
     client.force_login(make_user("nobody", roles=["leader"]))
     assert client.get(URL).json() == {"items": [], "count": 0}
     assert client.get(f"{URL}/{tree['p'].uid}").status_code == 404
@@ -134,7 +134,7 @@ def test_user_without_scope_sees_nothing(tree, make_user) -> None:
 
 def test_unauthenticated_is_401(tree) -> None:
     for url in (URL, f"{URL}/levels", f"{URL}/{tree['p'].uid}"):
-        response = Client().get(url)
+        response = Client(headers={"Accept-Language": "en"}).get(url)
         assert response.status_code == 401
         assert response.json()["status"] == 401
 
@@ -149,11 +149,13 @@ def test_token_needs_a_read_scope(tree, make_user) -> None:
     user = make_user("integrator", view=[tree["d2"]], roles=["integrator"])
     good = _token(user, ["metadata:read"])
     bad = _token(user, ["data:write"])
-    response = Client().get(URL, headers={"Authorization": f"Bearer {good}"})
+    response = Client(headers={"Accept-Language": "en"}).get(URL, headers={"Authorization": f"Bearer {good}"})
     assert set(_codes(response)) == {"244", "08773", "08776"}  # the token's user's scope applies
-    refused = Client().get(URL, headers={"Authorization": f"Bearer {bad}"})
+    refused = Client(headers={"Accept-Language": "en"}).get(URL, headers={"Authorization": f"Bearer {bad}"})
     assert refused.status_code == 403 and "scope" in refused.json()["message"]
-    assert Client().get(URL, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        Client(headers={"Accept-Language": "en"}).get(URL, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    )
 
 
 # --- bad input: 4xx JSON naming the field, never 500 ----------------------------------------------------

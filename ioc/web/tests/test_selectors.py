@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from ioc.accounts.models import Role
 from ioc.datavalues.models import DataValue
@@ -12,6 +14,13 @@ from ioc.web import selectors
 from ioc.web.testing import World, forget_cached_counts, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese() -> Iterator[None]:
+    """The home page's rows carry names in the active language: Vietnamese, as a user sees them."""
+    with translation.override("vi"):
+        yield
 
 
 def test_values_are_counted_in_the_view_scope(world: World) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from ioc.core.errors import IocError
@@ -15,7 +16,7 @@ from ioc.orgunits import vn
 from ioc.orgunits.services import GeoJsonReport, LoadSummary, do_import_geojson, do_load_vn
 
 PROGRESS_THRESHOLD = 500  # units: show a progress bar for loads larger than this
-LEVEL_NAMES = {1: "province", 2: "district", 3: "commune"}
+LEVEL_NAMES = {1: gettext_lazy("province"), 2: gettext_lazy("district"), 3: gettext_lazy("commune")}
 SHOW_MAX = 20  # unmatched / ambiguous features listed one by one (unless --verbosity 2)
 
 
@@ -110,15 +111,17 @@ class Command(BaseCommand):
         names = ", ".join(f"{code} {name}" for code, name in summary.provinces)
         w(_("Loaded %(names)s from %(source)s.") % {"names": names, "source": summary.source})
         start = summary.reorganisation.isoformat() if summary.reorganisation else "?"
-        header = f"  {'':28}{_('created'):>9}{_('updated'):>9}{_('unchanged'):>11}"
+        created, updated, unchanged = _("created (count)"), _("updated (count)"), _("unchanged (count)")
+        header = f"  {'':28}{created:>9}{updated:>9}{unchanged:>11}"
         for title, table in ((_("before %s") % start, summary.old), (_("from %s") % start, summary.new)):
             w(f"  {title}")
             w(header)
             for level, c in sorted(table.items()):
-                label = f"level {level} ({LEVEL_NAMES.get(level, '?')})"
+                label = _("level %(level)s (%(name)s)") % {"level": level, "name": LEVEL_NAMES.get(level, "?")}
                 w(f"    {label:26}{c.created:>9}{c.updated:>9}{c.unchanged:>11}")
         s = summary.successions
-        w(f"  {_('successions'):28}{s.created:>9}{s.updated:>9}{s.unchanged:>11}")
+        successions = _("successions")
+        w(f"  {successions:28}{s.created:>9}{s.updated:>9}{s.unchanged:>11}")
         if summary.levels_created:
             w(_("  org-unit levels created: %d") % summary.levels_created)
         self.stdout.write(self.style.SUCCESS(_("Done.")))
