@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 
 from ioc.accounts.api import router as accounts_router
 from ioc.accounts.auth import BearerTokenAuth, SessionAuth
@@ -16,7 +17,15 @@ from ioc.datavalues.api import router as datavalues_router
 from ioc.metadata.api import router as metadata_router
 from ioc.orgunits.api import router as orgunits_router
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Vietnamese names as UTF-8 text ("Phường Tích Sơn"), not \\u escapes."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="ioc API",
     version="1",
     description="Trung tâm Điều hành thông minh — Intelligent Operations Center. See docs/api.md.",

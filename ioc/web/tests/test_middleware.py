@@ -28,3 +28,10 @@ def test_the_cookie_wins_for_pages_and_api():
     client.cookies["ioc_language"] = "en"
     assert client.get("/accounts/login/").headers["Content-Language"] == "en"
     assert client.get(API).json()["message"].startswith("Authentication required")
+
+
+def test_api_json_is_utf8_text_not_escapes():
+    response = Client().get(API)
+    assert response["Content-Type"].startswith("application/json")
+    body = response.content.decode("utf-8")
+    assert "Cần đăng nhập" in body and "\\u" not in body

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from ioc.core.errors import IocError
@@ -91,11 +92,13 @@ class Command(BaseCommand):
 
     def _setup(self, options: dict[str, Any]) -> None:
         began = time.monotonic()
-        self.stdout.write("Database: migrations…")
+        self.stdout.write(_("Database: migrations…"))
         self._migrate()
         current = services.status()
         if current.complete:
-            self.stdout.write(self.style.SUCCESS(f"The demo is set up ({time.monotonic() - began:.1f} s)."))
+            self.stdout.write(
+                self.style.SUCCESS(_("The demo is set up (%(seconds).1f s).") % {"seconds": time.monotonic() - began})
+            )
             return
         bars: dict[str, tqdm[Any]] = {}
 
@@ -115,14 +118,14 @@ class Command(BaseCommand):
             bar = bars.pop("values", None)
             if bar is not None:
                 bar.close()
-            self.stdout.write("  values    building the indexes again…")
+            self.stdout.write("  values    " + _("building the indexes again…"))
 
         def report(step: services.SetupStep) -> None:
             for name in ("units", "values"):
                 bar = bars.pop(name, None)
                 if bar is not None:
                     bar.close()
-            state = step.detail if step.done else "already there"
+            state = step.detail if step.done else _("already there")
             self.stdout.write(f"  {step.name:<9} {state}")
 
         services.do_setup(
@@ -135,7 +138,9 @@ class Command(BaseCommand):
             phase=phase,
             **self._slice(options),
         )
-        self.stdout.write(self.style.SUCCESS(f"The demo is set up ({time.monotonic() - began:.1f} s)."))
+        self.stdout.write(
+            self.style.SUCCESS(_("The demo is set up (%(seconds).1f s).") % {"seconds": time.monotonic() - began})
+        )
 
     def _generate(self, options: dict[str, Any]) -> None:
         self._migrate()
@@ -150,7 +155,7 @@ class Command(BaseCommand):
         def phase(name: str) -> None:
             if "values" in bar:
                 bar.pop("values").close()
-            self.stdout.write("Building the indexes again…")
+            self.stdout.write(_("Building the indexes again…"))
 
         try:
             result = services.do_generate(
@@ -187,17 +192,20 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         rows = agencies.logins()
-        headers = {"username": "Username", "role": "Role", "password": "Password", "scope": "Scope"}
+        headers = {"username": _("Username"), "role": _("Role"), "password": _("Password"), "scope": _("Scope")}
         widths = {k: max(len(headers[k]), *(len(r[k]) for r in rows)) for k in headers}
         line = "  ".join(f"{headers[k]:<{widths[k]}}" for k in headers)
         self.stdout.write("")
-        self.stdout.write(self.style.WARNING("Demo logins — DEMO ONLY: everyone knows these passwords."))
+        self.stdout.write(self.style.WARNING(_("Demo logins — DEMO ONLY: everyone knows these passwords.")))
         self.stdout.write(line)
         self.stdout.write("  ".join("-" * widths[k] for k in headers))
         for row in rows:
             self.stdout.write("  ".join(f"{row[k]:<{widths[k]}}" for k in headers))
         self.stdout.write(
-            "The password is IOC_DEMO_PASSWORD when it was set at creation (default ioc-demo-2025), unless changed.\n"
-            "A real deployment creates its users with `ioc createsuperuser` and the admin pages.\n"
-            "An API token for the integrator: `ioc token create tichhop --scope data:read --scope data:write`.\n"
+            _("The password is IOC_DEMO_PASSWORD when it was set at creation (default ioc-demo-2025), unless changed.")
+            + "\n"
+            + _("A real deployment creates its users with `ioc createsuperuser` and the admin pages.")
+            + "\n"
+            + _("An API token for the integrator: `ioc token create tichhop --scope data:read --scope data:write`.")
+            + "\n"
         )
