@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm, UsernameField
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -17,67 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from ioc.accounts.models import Agency, ApiToken, Role, User
 from ioc.accounts.permissions import Action, can
 from ioc.accounts.services import do_revoke_token
-from ioc.audit.models import Via
-from ioc.audit.services import diff, record
+from ioc.audit.adminmixins import AuditedAdmin
+from ioc.audit.models import AuditEntry, Via
+from ioc.audit.services import record
 from ioc.core.errors import IocError
-
-_NOT_AUDITED = {"password", "last_login", "created", "last_updated"}
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)
-
-
-def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The audited fields of a saved object as JSON values (m2m as sorted lists of str)."""
-    out: dict[str, Any] = {}
-    if obj.pk is None:
-        return out
-    fresh = type(obj)._default_manager.filter(pk=obj.pk).first()
-    if fresh is None:
-        return out
-    for field in fresh._meta.concrete_fields:
-        if field.name not in _NOT_AUDITED:
-            out[field.name] = _jsonable(field.value_from_object(fresh))
-    for m2m in fresh._meta.many_to_many:
-        if m2m.name not in _NOT_AUDITED:
-            out[m2m.name] = sorted(str(o) for o in getattr(fresh, m2m.name).all())
-    return out
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Writes an audit entry (via "admin") for every add, change and delete, with the changed values."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
-        request._ioc_audit_before = snapshot(obj) if change else {}  # type: ignore[attr-defined]
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        obj = form.instance
-        before = getattr(request, "_ioc_audit_before", {})
-        changes = diff(before, snapshot(obj))
-        if change and not changes:
-            return
-        action = "change" if change else "create"
-        record(request.user, f"{obj._meta.model_name}.{action}", obj, via=Via.ADMIN, changes=changes)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record(request.user, f"{obj._meta.model_name}.delete", obj, via=Via.ADMIN, changes=snapshot(obj))
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            record(request.user, f"{obj._meta.model_name}.delete", obj, via=Via.ADMIN, changes=snapshot(obj))
-        super().delete_queryset(request, queryset)
 
 
 class ManageUsersOnly:
@@ -228,3 +169,30 @@ class ApiTokenAdmin(ManageUsersOnly, admin.ModelAdmin):
             except IocError as exc:
                 self.message_user(request, exc.message, messages.ERROR)
         self.message_user(request, _("%(n)s token(s) revoked.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only, for holders of the view-audit right (admins, IOC operators)."""
+
+    list_display = ("at", "user", "action", "via", "object_type", "object_repr")
+    list_filter = ("via", "object_type", "action")
+    search_fields = ("action", "object_repr", "object_id", "user__username")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+    readonly_fields = ("at", "user", "action", "via", "object_type", "object_id", "object_repr", "changes")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can(request.user, Action.VIEW_AUDIT)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can(request.user, Action.VIEW_AUDIT)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -6,66 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Model, QuerySet
-from django.forms import BaseInlineFormSet, ModelForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from ioc.audit.services import record
+from ioc.audit.adminmixins import AuditedAdmin
 from ioc.orgunits.models import OrgUnit, OrgUnitLevel, Succession
 from ioc.orgunits.selectors import open_on_q
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Model):
-        return str(value.pk)
-    if isinstance(value, str | int | float | bool | dict | list) or value is None:
-        return value
-    if isinstance(value, QuerySet):
-        return [str(v.pk) for v in value]
-    return str(value)
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """save_model / delete_model / delete_queryset / inline formsets write an audit record (via admin)."""
-
-    def _action(self, obj: Model, verb: str) -> str:
-        return f"{obj._meta.app_label}.{obj._meta.model_name}.{verb}"
-
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        changes = {f: _jsonable(form.cleaned_data.get(f)) for f in form.changed_data}
-        record(request.user, self._action(obj, "update" if change else "create"), obj, via="admin", changes=changes)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        record(request.user, self._action(obj, "delete"), obj, via="admin")
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
-        for obj in queryset:
-            record(request.user, self._action(obj, "delete"), obj, via="admin")
-        super().delete_queryset(request, queryset)
-
-    def save_formset(self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool) -> None:
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            record(request.user, self._action(obj, "delete"), obj, via="admin")
-            obj.delete()
-        for obj in instances:
-            created = obj.pk is None
-            obj.save()
-            changed: list[str] = next((f.changed_data for f in formset.forms if f.instance is obj), [])
-            record(
-                request.user,
-                self._action(obj, "create" if created else "update"),
-                obj,
-                via="admin",
-                changes={f: _jsonable(getattr(obj, f, None)) for f in changed},
-            )
-        formset.save_m2m()
 
 
 class SuccessorInline(admin.TabularInline):

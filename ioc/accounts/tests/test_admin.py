@@ -119,3 +119,23 @@ def test_adding_a_user_with_roles_is_audited(users):
     entry = AuditEntry.objects.get(action="user.create")
     assert entry.changes["roles"] == [None, ["data_officer"]]
     assert "Một-mật-khẩu-dài-2025" not in str(entry.changes)
+
+
+def test_the_audit_log_is_readable_by_operators_and_admins_only_and_never_editable(users):
+    do_create_token(None, "integrator", ["data:read"])  # writes an audit entry
+    entry = AuditEntry.objects.latest("at")
+    changelist = reverse("admin:audit_auditentry_changelist")
+    detail = reverse("admin:audit_auditentry_change", args=[entry.pk])
+    for user in (users.operator, users.root):
+        user.is_staff = True
+        user.save()
+        client = admin_client(user)
+        assert client.get(changelist).status_code == 200
+        assert client.get(detail).status_code == 200
+        assert (
+            client.post(reverse("admin:audit_auditentry_delete", args=[entry.pk]), {"post": "yes"}).status_code == 403
+        )
+    users.leader.is_staff = True
+    users.leader.save()
+    assert admin_client(users.leader).get(changelist).status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
