@@ -52,24 +52,26 @@ def child(values: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from ioc.core.periods import parse_period
-    from ioc.datavalues.bulk import do_bulk_delete, do_bulk_load
+    from ioc.datavalues.bulk import BulkValue, do_bulk_delete, do_bulk_load
     from ioc.datavalues.models import DataValue
     from ioc.demo import generate, services
     from ioc.demo.agencies import do_create_demo_agencies
     from ioc.demo.metadata import do_load_demo_metadata
+    from ioc.demo.months import last_complete_month
+    from ioc.demo.places import load_province
     from ioc.orgunits.services import do_load_vn
 
     call_command("migrate", verbosity=0)
     do_load_vn(None, "26")
     do_create_demo_agencies(None)
-    last = generate.last_complete_month(timezone.localdate())
+    last = last_complete_month(timezone.localdate())
     per_copy = 1_000_000  # a little less than a copy's values, so that the stream never runs short
     copies = list(range(1, (values + ORM_SAMPLE + BULK_CREATE_SAMPLE) // per_copy + 2))
     do_load_demo_metadata(None, copies=copies)
-    province = generate.load_province(services.DEFAULT_SEED)
+    province = load_province(services.DEFAULT_SEED)
     catalog = generate.Catalog(copies)
 
-    def stream() -> itertools.islice[generate.BulkValue]:
+    def stream() -> itertools.islice[BulkValue]:
         plan = generate.Plan(seed=services.DEFAULT_SEED, copies=copies, first=0, last=last)
         return itertools.islice(generate.generate(plan, province, catalog, []), values)
 

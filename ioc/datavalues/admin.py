@@ -17,17 +17,10 @@ from ioc.accounts.scopes import visible_q
 from ioc.audit.models import Via
 from ioc.core.errors import IocError
 from ioc.core.periods import parse_period
+from ioc.datavalues.checker import ValueRow
+from ioc.datavalues.locks import check_lock_period, do_lock_period, do_unlock_period
 from ioc.datavalues.models import DataValue, DataValueAudit, ImportRun, PeriodLock
-from ioc.datavalues.services import (
-    ValueRow,
-    check_lock_period,
-    do_delete_value,
-    do_lock_period,
-    do_set_follow_up,
-    do_set_value,
-    do_unlock_period,
-    validate_value,
-)
+from ioc.datavalues.services import do_delete_value, do_set_follow_up, do_set_value, validate_value
 
 
 def _user(request: HttpRequest) -> User:

@@ -40,7 +40,7 @@ from ioc.audit.services import record
 from ioc.core.errors import InvalidInput, NotAllowed
 from ioc.core.periods import Period, parse_period
 from ioc.datavalues.models import DataValue, DataValueAudit, ImportRun
-from ioc.datavalues.services import COUNTS_CACHE_KEY, values_changed
+from ioc.datavalues.writes import COUNTS_CACHE_KEY, values_changed
 from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSetElement, ValueType
 from ioc.orgunits.models import OrgUnit
 
@@ -98,7 +98,7 @@ class _Checker:
         for element_id, period_type in DataSetElement.objects.values_list("data_element_id", "data_set__period_type"):
             self.period_types.setdefault(element_id, set()).add(period_type)
         self.periods: dict[str, Period] = {}
-        # What changed, for the analytics cache (services.values_changed) once the load commits.
+        # What changed, for the analytics cache (writes.values_changed) once the load commits.
         self.element_ids: set[int] = set()
         self.unit_ids: set[int] = set()
         self.period_ids: set[str] = set()
@@ -329,7 +329,7 @@ def _create_indexes(definitions: list[str]) -> None:
 
 
 def _notify(element_ids: set[int], unit_ids: set[int], periods: set[str]) -> None:
-    """After commit, as services do: drop the cached counts, tell the analytics what changed."""
+    """After commit, as writes.changed does: drop the cached counts, tell the analytics what changed."""
     if not element_ids:
         return
 

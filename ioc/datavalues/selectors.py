@@ -15,7 +15,7 @@ from ioc.accounts.scopes import visible_q
 from ioc.core.errors import NotFound
 from ioc.core.periods import Period
 from ioc.datavalues.models import DataValue, DataValueAudit, ImportRun
-from ioc.datavalues.services import COUNTS_CACHE_KEY
+from ioc.datavalues.writes import COUNTS_CACHE_KEY
 from ioc.metadata.models import CategoryOptionCombo, DataElement
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.selectors import subtree_q

@@ -18,6 +18,11 @@ from ioc.metadata.models import DataElement, DataSet
 DEMO_FILE = Path(__file__).resolve().parent / "data" / "vinhphuc.yaml"
 
 
+def clone_code(code: str, copy: int) -> str:
+    """The code of an element or data set in benchmark copy `copy` (copy 1 is the demo itself)."""
+    return code if copy == 1 else f"{code}_X{copy}"
+
+
 @functools.lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     data = read_file(DEMO_FILE)
@@ -32,23 +37,17 @@ def demo_document() -> dict[str, Any]:
 
 
 def element_codes(copies: list[int] | None = None) -> list[str]:
-    from ioc.demo.generate import clone_code
-
     codes = [e["code"] for e in _document()["dataElements"]]
     return [clone_code(code, k) for k in (copies or [1]) for code in codes]
 
 
 def data_set_codes(copies: list[int] | None = None) -> list[str]:
-    from ioc.demo.generate import clone_code
-
     codes = [d["code"] for d in _document()["dataSets"]]
     return [clone_code(code, k) for k in (copies or [1]) for code in codes]
 
 
 def clone_document(copy: int) -> dict[str, Any]:
     """Benchmark copy `copy` (≥ 2): every element and data set again, with codes suffixed `_X{copy}`."""
-    from ioc.demo.generate import clone_code
-
     if copy < 2:
         raise ValueError("copy 1 is the demo itself")
     doc = _document()

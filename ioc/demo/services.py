@@ -24,8 +24,11 @@ from ioc.core.errors import InvalidInput, NotAllowed
 from ioc.datavalues.bulk import DEFAULT_BATCH_SIZE, do_bulk_delete, do_bulk_load
 from ioc.datavalues.models import DataValue, ImportRun
 from ioc.demo import agencies, generate
-from ioc.demo.metadata import do_load_demo_metadata, element_codes, is_loaded
+from ioc.demo.anomalies import Anomaly, as_record
+from ioc.demo.metadata import clone_code, do_load_demo_metadata, element_codes, is_loaded
 from ioc.demo.models import PlantedAnomaly
+from ioc.demo.months import last_complete_month, month_id, month_index
+from ioc.demo.places import load_province
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.services import do_load_vn
@@ -47,7 +50,7 @@ def orgunits_loaded() -> bool:
 
 def values_exist(copy: int = 1) -> bool:
     """Cheap (one indexed look-up): does copy `copy` have values? Its first element is always generated."""
-    code = generate.clone_code("HLT_OPD_VISITS", copy)
+    code = clone_code("HLT_OPD_VISITS", copy)
     return DataValue.objects.filter(data_element__code=code).exists()
 
 
@@ -83,7 +86,7 @@ def parse_month(text: str, field_name: str) -> int:
     match = _MONTH.match((text or "").strip())
     if not match or not 1 <= int(match[2]) <= 12:
         raise InvalidInput(_("%(field)s: '%(text)s' is not a month like 2025-07") % {"field": field_name, "text": text})
-    month = generate.month_index(dt.date(int(match[1]), int(match[2]), 1))
+    month = month_index(dt.date(int(match[1]), int(match[2]), 1))
     if month < 0:
         raise InvalidInput(_("%(field)s: the demo starts in January 2019") % {"field": field_name}, field=field_name)
     return month
@@ -144,7 +147,7 @@ def do_generate(
         raise InvalidInput(_("Scale: give a whole number from 1 to %(max)s") % {"max": MAX_SCALE}, field="scale")
     today = today or timezone.localdate()
     first = parse_month(start, "start") if start else 0
-    last = parse_month(end, "end") if end else generate.last_complete_month(today)
+    last = parse_month(end, "end") if end else last_complete_month(today)
     if last < first:
         raise InvalidInput(_("End: the last month is before the first"), field="end")
     if not orgunits_loaded():
@@ -167,7 +170,7 @@ def do_generate(
         plan = generate.Plan(
             seed=seed, copies=result.generated, first=first, last=last, districts=set(districts) if districts else None
         )
-        province = generate.load_province(seed, plan.districts)
+        province = load_province(seed, plan.districts)
         catalog = generate.Catalog(result.generated)
         estimate = plan.estimate(province)
         if on_total:
@@ -176,12 +179,12 @@ def do_generate(
         # building them again at the end pays when the load is big next to what the table holds.
         rebuild = estimate >= 200_000 and estimate * 3 >= DataValue.objects.count()
         began = time.monotonic()  # the values: generating, checking, writing, indexing
-        anomalies: list[generate.Anomaly] = []
+        anomalies: list[Anomaly] = []
         source = _("ioc demo generate: synthetic values, seed %(seed)s, copies %(copies)s, %(first)s–%(last)s") % {
             "seed": seed,
             "copies": ", ".join(map(str, result.generated)),
-            "first": generate.month_id(first),
-            "last": generate.month_id(last),
+            "first": month_id(first),
+            "last": month_id(last),
         }
         run = do_bulk_load(
             user,
@@ -194,9 +197,7 @@ def do_generate(
             rebuild_indexes=rebuild,
             phase=phase,
         )
-        PlantedAnomaly.objects.bulk_create(
-            [PlantedAnomaly(**generate.as_record(a, seed)) for a in anomalies], batch_size=2000
-        )
+        PlantedAnomaly.objects.bulk_create([PlantedAnomaly(**as_record(a, seed)) for a in anomalies], batch_size=2000)
         result.missing_reports = sum(1 for a in anomalies if a.kind == PlantedAnomaly.Kind.MISSING_REPORT)
         result.outliers = len(anomalies) - result.missing_reports
         run.source = f"{source} — {result.missing_reports} missing reports, {result.outliers} outliers planted"[:255]

@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from ioc.core.uid import is_valid_uid
 from ioc.metadata.models import AggregationType, PeriodType, ValidationRule, ValueType
-from ioc.metadata.services import CODE_RE
+from ioc.metadata.services_common import CODE_RE
 
 
 def _code(value: str) -> str:

@@ -109,7 +109,7 @@ def category_combos(*, code: str | None = None, q: str | None = None) -> QuerySe
 
 def categories_of(combo: CategoryCombo) -> list[tuple[Category, list[CategoryOption]]]:
     """The combo's categories in order, each with its options in order."""
-    from ioc.metadata.services import ordered_categories
+    from ioc.metadata.services_categories import ordered_categories
 
     out = []
     for category in ordered_categories(combo):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ioc.accounts.models import Agency, Role, User
 from ioc.datavalues.models import DataValue, ImportRun
-from ioc.datavalues.services import COUNTS_CACHE_KEY
+from ioc.datavalues.writes import COUNTS_CACHE_KEY
 from ioc.metadata.models import (
     CategoryCombo,
     CategoryOptionCombo,

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from ioc.accounts.testing import english
 from ioc.audit.models import AuditEntry, Via
+from ioc.datavalues.batch import do_set_values
+from ioc.datavalues.checker import ValueRow
 from ioc.datavalues.models import DataValue, DataValueAudit, ImportRun, PeriodLock
-from ioc.datavalues.services import ValueRow, do_set_values
 
 pytestmark = pytest.mark.django_db
 

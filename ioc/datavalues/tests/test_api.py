@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from ioc.accounts.testing import bearer, english, token_for
 from ioc.audit.models import Via
+from ioc.datavalues.batch import do_set_values
+from ioc.datavalues.checker import ValueRow
 from ioc.datavalues.models import DataValue, DataValueAudit, PeriodLock
-from ioc.datavalues.services import ValueRow, do_set_values
 
 pytestmark = pytest.mark.django_db
 

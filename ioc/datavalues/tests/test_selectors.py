@@ -8,9 +8,11 @@ import pytest
 
 from ioc.audit.models import Via
 from ioc.core.errors import NotFound
+from ioc.datavalues.batch import do_set_values
+from ioc.datavalues.checker import ValueRow
 from ioc.datavalues.models import ImportRun
 from ioc.datavalues.selectors import counts, value_history, values_for
-from ioc.datavalues.services import ValueRow, do_delete_value, do_set_value, do_set_values
+from ioc.datavalues.services import do_delete_value, do_set_value
 
 pytestmark = pytest.mark.django_db
 

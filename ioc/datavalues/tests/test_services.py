@@ -9,16 +9,11 @@ import pytest
 from ioc.audit.models import AuditEntry, Via
 from ioc.core.errors import InvalidInput, Locked, NotAllowed, NotFound
 from ioc.core.periods import parse_period
+from ioc.datavalues.batch import do_set_values
+from ioc.datavalues.checker import ValueRow
+from ioc.datavalues.locks import do_lock_period, do_unlock_period
 from ioc.datavalues.models import DataValue, DataValueAudit, PeriodLock
-from ioc.datavalues.services import (
-    ValueRow,
-    do_delete_value,
-    do_lock_period,
-    do_set_follow_up,
-    do_set_value,
-    do_set_values,
-    do_unlock_period,
-)
+from ioc.datavalues.services import do_delete_value, do_set_follow_up, do_set_value
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,11 @@ import pytest
 from ioc.core.errors import InvalidInput, NotAllowed
 from ioc.datavalues.bulk import BulkValue
 from ioc.datavalues.models import DataValue
-from ioc.demo import generate, services
-from ioc.demo.generate import Place, Reporter, month_index
+from ioc.demo import generate, series, services
+from ioc.demo.metadata import clone_code
 from ioc.demo.models import PlantedAnomaly
+from ioc.demo.months import month_index
+from ioc.demo.places import TOURISM, Place, Reporter, load_province
 from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSet
 from ioc.orgunits.models import OrgUnit
 
@@ -66,18 +68,18 @@ def test_dengue_peaks_in_the_rainy_season():
     by_month: dict[int, list[float]] = defaultdict(list)
     for year in range(2019, 2026):
         for month in range(1, 13):
-            by_month[month].append(total(generate.health(rep, m(year, month), rng, SEED), "HLT_DENGUE_CASES"))
+            by_month[month].append(total(series.health(rep, m(year, month), rng, SEED), "HLT_DENGUE_CASES"))
     assert mean(by_month[8]) > 3 * mean(by_month[2])
     assert max(range(1, 13), key=lambda k: mean(by_month[k])) in (7, 8, 9, 10)
 
 
 def test_tam_dao_summer_peak_tay_thien_spring_festival_and_covid():
     rng = random.Random(2)
-    tam_dao = reporter(place("08908", urban=True, tourism=generate.TOURISM["08908"]))
-    tay_thien = reporter(place("08923", tourism=generate.TOURISM["08923"]))
+    tam_dao = reporter(place("08908", urban=True, tourism=TOURISM["08908"]))
+    tay_thien = reporter(place("08923", tourism=TOURISM["08923"]))
 
     def visits(rep: Reporter, year: int, month: int) -> float:
-        return total(generate.tourism(rep, m(year, month), rng, SEED), "TOU_VISITORS")
+        return total(series.tourism(rep, m(year, month), rng, SEED), "TOU_VISITORS")
 
     for year in (2019, 2023, 2024):
         summer = mean(visits(tam_dao, year, k) for k in (6, 7, 8))
@@ -87,8 +89,8 @@ def test_tam_dao_summer_peak_tay_thien_spring_festival_and_covid():
             visits(tay_thien, year, k) for k in (6, 7, 8)
         )
     assert visits(tam_dao, 2021, 8) < 0.2 * visits(tam_dao, 2019, 8)  # the 2021 lockdown
-    intl_2019 = total(generate.tourism(tam_dao, m(2019, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
-    intl_2021 = total(generate.tourism(tam_dao, m(2021, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
+    intl_2019 = total(series.tourism(tam_dao, m(2019, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
+    intl_2021 = total(series.tourism(tam_dao, m(2021, 7), rng, SEED), "TOU_VISITORS", "INTERNATIONAL")
     assert intl_2021 < 0.1 * intl_2019
 
 
@@ -97,17 +99,17 @@ def test_digital_trends_rise_towards_saturation():
     rep = reporter(place(), place("00002", urban=True))
 
     def share(month: int, code: str, of: str) -> float:
-        cells = generate.digital(rep, month, rng, SEED)
+        cells = series.digital(rep, month, rng, SEED)
         return total(cells, code) / total(cells, of)
 
     fibre = [share(m(year, 6), "DIG_HOUSEHOLDS_FIBRE", "DIG_HOUSEHOLDS") for year in range(2019, 2027)]
     assert fibre[0] < 0.7 < 0.9 < fibre[-1] <= 1.0
     assert all(b > a - 0.01 for a, b in itertools.pairwise(fibre))
     assert share(m(2024, 6), "DIG_EID_LEVEL2", "DIG_POPULATION_15PLUS") > 0.7
-    assert "DIG_EID_LEVEL2" not in {c for c, _o, _v in generate.digital(rep, m(2022, 6), rng, SEED)}  # VNeID: July 2022
+    assert "DIG_EID_LEVEL2" not in {c for c, _o, _v in series.digital(rep, m(2022, 6), rng, SEED)}  # VNeID: July 2022
 
     def online(year: int) -> float:
-        cells = generate.public_services(rep, m(year, 6), rng, SEED)
+        cells = series.public_services(rep, m(year, 6), rng, SEED)
         return total(cells, "ADM_APPS_ONLINE") / total(cells, "ADM_APPS_RECEIVED")
 
     assert online(2019) < 0.1 and online(2025) > 0.5
@@ -117,24 +119,24 @@ def test_clean_values_keep_the_validation_rules():
     rng = random.Random(4)
     rep = reporter(*(place(f"{i:05d}", urban=i == 0) for i in range(3)))
     for month in range(0, m(2026, 10) + 1, 5):
-        health = generate.health(rep, month, rng, SEED)
+        health = series.health(rep, month, rng, SEED)
         assert total(health, "HLT_FULLY_IMMUNISED") <= total(health, "HLT_CHILDREN_U1") * 1.1
-        admin = generate.public_services(rep, month, rng, SEED)
-        for field, *_ in generate.PROCEDURE_FIELDS:
+        admin = series.public_services(rep, month, rng, SEED)
+        for field, *_ in series.PROCEDURE_FIELDS:
             assert total(admin, "ADM_APPS_ON_TIME", field) <= total(admin, "ADM_APPS_RESOLVED", field)
             assert total(admin, "ADM_APPS_ONLINE_FULL", field) <= total(admin, "ADM_APPS_ONLINE", field)
             assert total(admin, "ADM_APPS_ONLINE", field) <= total(admin, "ADM_APPS_RECEIVED", field)
         assert total(admin, "ADM_FEEDBACK_RESOLVED") <= total(admin, "ADM_FEEDBACK_RECEIVED")
-        digital = generate.digital(rep, month, rng, SEED)
+        digital = series.digital(rep, month, rng, SEED)
         assert total(digital, "DIG_HOUSEHOLDS_FIBRE") <= total(digital, "DIG_HOUSEHOLDS")
         assert (
             total(digital, "DIG_EID_LEVEL2")
             <= total(digital, "DIG_POPULATION_15PLUS")
             <= total(digital, "DIG_POPULATION")
         )
-        transport = generate.transport(rep, month, rng, SEED)
+        transport = series.transport(rep, month, rng, SEED)
         assert total(transport, "TRN_DEATHS") <= 3 * total(transport, "TRN_ACCIDENTS")
-        tourism = generate.tourism(rep, month, rng, SEED)
+        tourism = series.tourism(rep, month, rng, SEED)
         for origin in ("DOMESTIC", "INTERNATIONAL"):
             assert total(tourism, "TOU_OVERNIGHT_GUESTS", origin) <= total(tourism, "TOU_VISITORS", origin)
         for _code, _coc, value in health + admin + digital + transport + tourism:
@@ -144,10 +146,10 @@ def test_clean_values_keep_the_validation_rules():
 def test_magnitudes_of_a_commune():
     rng = random.Random(5)
     rep = reporter(place(pop=12_000))
-    cells = generate.health(rep, m(2019, 3), rng, SEED)
+    cells = series.health(rep, m(2019, 3), rng, SEED)
     assert 1500 < total(cells, "HLT_OPD_VISITS") < 4000  # ≈ 0.2 visits a person a month
     assert 5 < total(cells, "HLT_LIVE_BIRTHS") < 40
-    education = generate.education(rep, m(2019, 10), rng, SEED)
+    education = series.education(rep, m(2019, 10), rng, SEED)
     assert 2000 < total(education, "EDU_PUPILS") < 3500
 
 
@@ -157,7 +159,7 @@ def test_magnitudes_of_a_commune():
 @pytest.fixture
 def slice_243(demo_metadata):
     """Vĩnh Yên (243) and its successors, April–September 2025: across the reorganisation."""
-    province = generate.load_province(SEED, {"243"})
+    province = load_province(SEED, {"243"})
     catalog = generate.Catalog([1])
     return province, catalog
 
@@ -289,8 +291,7 @@ def test_scale_adds_copies_on_cloned_elements(demo_metadata):
     result = services.do_generate(None, scale=3, start="2025-06", end="2025-07", districts=["243"])
     assert result.generated == [2, 3] and result.skipped == [1]
     per_copy = {
-        k: DataValue.objects.filter(data_element__code=generate.clone_code("HLT_OPD_VISITS", k)).count()
-        for k in (1, 2, 3)
+        k: DataValue.objects.filter(data_element__code=clone_code("HLT_OPD_VISITS", k)).count() for k in (1, 2, 3)
     }
     assert per_copy[1] > 0 and abs(per_copy[2] - per_copy[1]) < per_copy[1] * 0.2 and per_copy[3] > 0
     assert DataElement.objects.filter(code__endswith="_X3").count() == 50
