@@ -30,7 +30,6 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,8 +38,8 @@ from ioc.audit.models import Via
 from ioc.audit.services import record
 from ioc.core.errors import InvalidInput, NotAllowed
 from ioc.core.periods import Period, parse_period
+from ioc.datavalues import writes
 from ioc.datavalues.models import DataValue, DataValueAudit, ImportRun
-from ioc.datavalues.writes import COUNTS_CACHE_KEY, values_changed
 from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSetElement, ValueType
 from ioc.orgunits.models import OrgUnit
 
@@ -260,7 +259,7 @@ def do_bulk_load(
                 via=via,
                 changes={"source": source, "imported": writer.count, "method": method},
             )
-            _notify(checker.element_ids, checker.unit_ids, checker.period_ids)
+            writes.notify(checker.element_ids, checker.unit_ids, checker.period_ids)
         if connection.vendor == "postgresql" and writer.count >= 100_000:
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(DataValue._meta.db_table)}")
@@ -326,18 +325,6 @@ def _create_indexes(definitions: list[str]) -> None:
             cursor.execute(sql)  # built from the database's own catalogue, not from input
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's foreign keys are INITIALLY DEFERRED
-
-
-def _notify(element_ids: set[int], unit_ids: set[int], periods: set[str]) -> None:
-    """After commit, as writes.changed does: drop the cached counts, tell the analytics what changed."""
-    if not element_ids:
-        return
-
-    def send() -> None:
-        cache.delete(COUNTS_CACHE_KEY)
-        values_changed.send(sender=DataValue, data_element_ids=element_ids, org_unit_ids=unit_ids, periods=periods)
-
-    transaction.on_commit(send)
 
 
 def _field(exc: InvalidInput) -> str | None:
@@ -512,5 +499,5 @@ def do_bulk_delete(user: Any, *, data_element_ids: Sequence[int], source: str, v
             changes={"source": source, "deleted": count, "data_elements": len(ids)},
         )
         if count:
-            _notify(set(ids), set(), set())
+            writes.notify(set(ids), set(), set())
     return count

@@ -87,6 +87,11 @@ def changed(values: Iterable[DataValue]) -> None:
         element_ids.add(v.data_element_id)
         unit_ids.add(v.org_unit_id)
         periods.add(v.period)
+    notify(element_ids, unit_ids, periods)
+
+
+def notify(element_ids: set[int], unit_ids: set[int], periods: set[str]) -> None:
+    """After commit: drop the cached counts and send values_changed (empty sets mean "any")."""
     if not element_ids:
         return
 
