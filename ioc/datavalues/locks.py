@@ -44,10 +44,16 @@ def check_lock_period(data_set: DataSet, period: Period | str) -> Period:
     return parsed
 
 
-def _lock_unit(user: User, ref: OrgUnit | str, period: Period) -> OrgUnit:
+def _lock_key(
+    user: User, data_set: DataSet | str, period: Period | str, org_unit: OrgUnit | str
+) -> tuple[DataSet, Period, OrgUnit]:
+    """What a lock or unlock is about, checked: the right, the data set, the period, the unit at that period."""
+    require(user, Action.LOCK_PERIODS)
+    ds = _data_set(data_set)
+    parsed = check_lock_period(ds, period)
     checker = Checker(user)
-    checker.load_units([ValueRow(data_element="", org_unit=ref, period=period)])
-    return checker.resolve_unit(ref, period)
+    checker.load_units([ValueRow(data_element="", org_unit=org_unit, period=parsed)])
+    return ds, parsed, checker.resolve_unit(org_unit, parsed)
 
 
 @transaction.atomic
@@ -61,10 +67,7 @@ def do_lock_period(
     via: str = Via.FORM,
 ) -> PeriodLock:
     """Lock a data set's period for a unit and its subtree (admins only). Locking twice is harmless."""
-    require(user, Action.LOCK_PERIODS)
-    ds = _data_set(data_set)
-    parsed = check_lock_period(ds, period)
-    unit = _lock_unit(user, org_unit, parsed)
+    ds, parsed, unit = _lock_key(user, data_set, period, org_unit)
     lock, created = PeriodLock.objects.get_or_create(
         data_set=ds, period=parsed.id, org_unit=unit, defaults={"reason": reason[:255], "locked_by": user}
     )
@@ -91,10 +94,7 @@ def do_unlock_period(
     via: str = Via.FORM,
 ) -> None:
     """Remove a lock (admins only); audited with the reason."""
-    require(user, Action.LOCK_PERIODS)
-    ds = _data_set(data_set)
-    parsed = check_lock_period(ds, period)
-    unit = _lock_unit(user, org_unit, parsed)
+    ds, parsed, unit = _lock_key(user, data_set, period, org_unit)
     lock = PeriodLock.objects.filter(data_set=ds, period=parsed.id, org_unit=unit).first()
     if lock is None:
         raise NotFound(
