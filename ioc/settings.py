@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "ioc.accounts",
     "ioc.metadata",
     "ioc.datavalues",
+    "ioc.quality",
+    "ioc.ingest",
     "ioc.demo",
     "ioc.web",
 ]
