@@ -8,8 +8,10 @@ writing needs the admin or operator role and, with a token, metadata:write (ioc.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -62,11 +64,17 @@ def _code(obj: Any) -> str | None:
     return obj.code if obj is not None else None
 
 
-def _check_page(offset: int, limit: int) -> None:
+def _listing(
+    request: HttpRequest, qs: QuerySet[Any], offset: int, limit: int, render: Callable[[Any], Any]
+) -> dict[str, Any]:
+    """What every list endpoint does: check the reader's right and the page, render one page, count all."""
+    require_scope(request, READ)
     if offset < 0:
         raise InvalidInput(_("offset must be 0 or more"), field="offset")
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(_("limit must be between 1 and {max}").format(max=MAX_LIMIT), field="limit")
+    items, count = selectors.page(qs, offset, limit)
+    return {"items": [render(obj) for obj in items], "count": count}
 
 
 # ----- rendering ----------------------------------------------------------------------------------
@@ -203,12 +211,9 @@ def list_data_elements(
 ) -> dict[str, Any]:
     """`sector` and `code` match codes exactly, `q` searches codes and names, `dataSet` (uid or code) keeps the
     elements of that data set, in its order."""
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(
-        selectors.data_elements(code=code, q=q, sector=sector, data_set=data_set), offset, limit
+    return _listing(
+        request, selectors.data_elements(code=code, q=q, sector=sector, data_set=data_set), offset, limit, _element
     )
-    return {"items": [_element(e) for e in items], "count": count}
 
 
 @router.get("/dataElements/{id}", response=DataElementOut, summary="One data element (uid or code)")
@@ -226,10 +231,7 @@ def list_data_sets(
     offset: int = 0,
     limit: int = 1000,
 ) -> dict[str, Any]:
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(selectors.data_sets(code=code, q=q, sector=sector), offset, limit)
-    return {"items": [_data_set(ds) for ds in items], "count": count}
+    return _listing(request, selectors.data_sets(code=code, q=q, sector=sector), offset, limit, _data_set)
 
 
 @router.get("/dataSets/{id}", response=DataSetOut, summary="One data set (uid or code)")
@@ -247,10 +249,7 @@ def list_indicators(
     offset: int = 0,
     limit: int = 1000,
 ) -> dict[str, Any]:
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(selectors.indicators(code=code, q=q, sector=sector), offset, limit)
-    return {"items": [_indicator(i) for i in items], "count": count}
+    return _listing(request, selectors.indicators(code=code, q=q, sector=sector), offset, limit, _indicator)
 
 
 @router.get("/indicators/{id}", response=IndicatorOut, summary="One indicator (uid or code)")
@@ -263,10 +262,7 @@ def get_indicator(request: HttpRequest, id: str) -> IndicatorOut:
 def list_category_combos(
     request: HttpRequest, code: str | None = None, q: str | None = None, offset: int = 0, limit: int = 1000
 ) -> dict[str, Any]:
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(selectors.category_combos(code=code, q=q), offset, limit)
-    return {"items": [_combo(c) for c in items], "count": count}
+    return _listing(request, selectors.category_combos(code=code, q=q), offset, limit, _combo)
 
 
 @router.get("/categoryCombos/{id}", response=CategoryComboOut, summary="One category combo (uid or code)")
@@ -284,20 +280,20 @@ def list_option_combos(
     offset: int = 0,
     limit: int = 1000,
 ) -> dict[str, Any]:
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(selectors.option_combos(code=code, q=q, category_combo=category_combo), offset, limit)
-    return {"items": [_option_combo(c, c.combo.code) for c in items], "count": count}
+    return _listing(
+        request,
+        selectors.option_combos(code=code, q=q, category_combo=category_combo),
+        offset,
+        limit,
+        lambda c: _option_combo(c, c.combo.code),
+    )
 
 
 @router.get("/validationRules", response=ValidationRuleList, summary="Validation rules")
 def list_validation_rules(
     request: HttpRequest, code: str | None = None, q: str | None = None, offset: int = 0, limit: int = 1000
 ) -> dict[str, Any]:
-    require_scope(request, READ)
-    _check_page(offset, limit)
-    items, count = selectors.page(selectors.validation_rules(code=code, q=q), offset, limit)
-    return {"items": [_rule(r) for r in items], "count": count}
+    return _listing(request, selectors.validation_rules(code=code, q=q), offset, limit, _rule)
 
 
 @router.get("/validationRules/{id}", response=ValidationRuleOut, summary="One validation rule (uid or code)")
