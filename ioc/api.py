@@ -14,8 +14,11 @@ from ioc.accounts.api import router as accounts_router
 from ioc.accounts.auth import BearerTokenAuth, SessionAuth
 from ioc.core.errors import IocError
 from ioc.datavalues.api import router as datavalues_router
+from ioc.ingest.api import router as ingest_router
 from ioc.metadata.api import router as metadata_router
 from ioc.orgunits.api import router as orgunits_router
+from ioc.quality.api import router as quality_router
+from ioc.workflow.api import router as workflow_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -36,6 +39,9 @@ api.add_router("/orgunits", orgunits_router)
 api.add_router("/", metadata_router)
 api.add_router("/dataValues", datavalues_router)
 api.add_router("/me", accounts_router)
+api.add_router("/dataValueSets", ingest_router)
+api.add_router("/validation", quality_router)
+api.add_router("/workflow", workflow_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, **extra: object) -> HttpResponse:

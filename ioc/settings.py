@@ -7,6 +7,7 @@ in docs/operations.md (a test fails when one is missing there). Secrets never li
 from __future__ import annotations
 
 import os
+import sys
 import secrets
 from pathlib import Path
 
@@ -65,14 +66,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "huey.contrib.djhuey",
     "ioc.core",
     "ioc.audit",
     "ioc.orgunits",
     "ioc.accounts",
     "ioc.metadata",
+    "ioc.jobs",
     "ioc.datavalues",
     "ioc.quality",
+    "ioc.workflow",
     "ioc.ingest",
+    "ioc.entry",
     "ioc.demo",
     "ioc.web",
 ]
@@ -217,4 +222,20 @@ LOGGING = {
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
 # The date of the 2025 reorganisation (two-tier local government, Resolution 202/2025/QH15).
+# Background jobs (huey): the queue lives in VAR_DIR/huey.sqlite3, or in Redis when IOC_REDIS_URL is set.
+# `ioc serve` starts a worker process (`ioc run_huey`) beside the web server unless IOC_WORKER=false. Under
+# pytest (or IOC_JOBS_IMMEDIATE=true) jobs run at once, in the process that queues them.
+JOBS_IMMEDIATE = env_bool("IOC_JOBS_IMMEDIATE", "pytest" in sys.modules)
+HUEY: dict[str, object] = {
+    "name": "ioc",
+    "immediate": JOBS_IMMEDIATE,
+    "results": False,
+    "utc": True,
+    "consumer": {"workers": int(env("IOC_WORKER_THREADS", "2") or 2), "worker_type": "thread"},
+}
+if env("IOC_REDIS_URL"):
+    HUEY.update({"huey_class": "huey.RedisHuey", "url": env("IOC_REDIS_URL")})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
+
 IOC_REORGANISATION_DATE = "2025-07-01"

@@ -10,5 +10,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("entry/", include("ioc.entry.urls")),
+    path("workflow/", include("ioc.workflow.urls")),
+    path("imports/", include("ioc.ingest.urls")),
+    path("quality/", include("ioc.quality.urls")),
+    path("jobs/", include("ioc.jobs.urls")),
     path("", include("ioc.web.urls")),
 ]

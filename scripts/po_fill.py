@@ -1,10 +1,12 @@
-"""Fill or fix Vietnamese translations in the catalogue: `python scripts/po_fill.py 'msgid=msgstr' …`.
+"""Fill or fix Vietnamese translations in the catalogue: `python scripts/po_fill.py 'msgid=msgstr' …`, or
+`python scripts/po_fill.py --json FILE …` with files holding one JSON object {msgid: msgstr}.
 
 Clears the fuzzy flag and msgmerge's previous-msgid comments of the entries it sets. Single-line and
 wrapped msgids are matched by their text."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -19,8 +21,20 @@ def _text(block: str, key: str) -> str | None:
     return "".join(re.findall(r'"(.*)"', m.group(1)))
 
 
+def _wanted(args: list[str]) -> dict[str, str]:
+    wanted: dict[str, str] = {}
+    it = iter(args)
+    for arg in it:
+        if arg == "--json":
+            wanted.update(json.loads(Path(next(it)).read_text(encoding="utf-8")))
+        else:
+            key, value = arg.split("=", 1)
+            wanted[key] = value
+    return wanted
+
+
 def main(pairs: list[str]) -> int:
-    wanted = dict(p.split("=", 1) for p in pairs)
+    wanted = _wanted(pairs)
     blocks = PO.read_text().split("\n\n")
     for i, block in enumerate(blocks):
         msgid = _text(block, "msgid")

@@ -266,6 +266,7 @@ class Checker:
         # Admins may still write into expired periods, never into locked ones.
         sets = self.sets_of_element.get(element.pk, [])
         checks.not_locked(unit, period, sets, self.locks_by_set)
+        checks.not_future(period, sets, self.today)
         if self.bypass_expiry:
             return
         checks.not_expired(unit, period, sets, self.assigned, self.today)

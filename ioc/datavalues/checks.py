@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from ioc.accounts.scopes import scope_description
 from ioc.core.errors import InvalidInput, Locked, NotAllowed
-from ioc.core.periods import PERIOD_TYPES, Period
+from ioc.core.periods import PERIOD_TYPES, Period, period_for_date
 from ioc.datavalues.models import PeriodLock
 from ioc.datavalues.values import parse_value
 from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSet, ValueType
@@ -242,17 +242,47 @@ def not_locked(
     unit or an ancestor. `locks_by_set`: data set id -> (parsed period, lock)."""
     for ds in sets:
         for lock_period, lock in locks_by_set.get(ds.pk, []):
-            if lock_period.contains(period) and is_within(unit, [lock.org_unit]):
-                raise Locked(
-                    _("Period: %(period)s is locked for data set %(set)s at %(unit)s%(reason)s")
-                    % {
-                        "period": period.id,
-                        "set": ds.code,
-                        "unit": lock.org_unit.name,
-                        "reason": f" ({lock.reason})" if lock.reason else "",
-                    },
-                    field="period",
-                )
+            covers = is_within(unit, [lock.org_unit]) if lock.subtree else unit.pk == lock.org_unit_id
+            if lock_period.contains(period) and covers:
+                raise Locked(_lock_message(lock, period, ds), field="period")
+
+
+def _lock_message(lock: PeriodLock, period: Period, ds: DataSet) -> str:
+    names = {"period": period.id, "set": ds.code, "unit": lock.org_unit.name}
+    if lock.kind == PeriodLock.Kind.SUBMITTED:
+        return (
+            _(
+                "Period: the form of data set %(set)s for %(unit)s, %(period)s, is submitted for approval; "
+                "an approver must return it before it can be changed"
+            )
+            % names
+        )
+    if lock.kind == PeriodLock.Kind.APPROVED:
+        return (
+            _(
+                "Period: the form of data set %(set)s for %(unit)s, %(period)s, is approved; "
+                "only an administrator can unapprove it"
+            )
+            % names
+        )
+    reason = f" ({lock.reason})" if lock.reason else ""
+    return _("Period: %(period)s is locked for data set %(set)s at %(unit)s%(reason)s") % {**names, "reason": reason}
+
+
+def not_future(period: Period, sets: Sequence[DataSet], today: dt.date) -> None:
+    """The period starts no later than the current period (of the data set's type) shifted by the data set's
+    open_future_periods, for at least one of the element's data sets of the period's type (`sets`)."""
+    relevant = [ds for ds in sets if ds.period_type == period.period_type]
+    if not relevant:
+        return
+    allowed = max(relevant, key=lambda ds: ds.open_future_periods)
+    last_open = period_for_date(period.period_type, today).shift(allowed.open_future_periods)
+    if period.start > last_open.start:
+        raise Locked(
+            _("Period: %(period)s is in the future; data set %(set)s is open up to %(last)s")
+            % {"period": period.id, "set": allowed.code, "last": last_open.id},
+            field="period",
+        )
 
 
 def not_expired(

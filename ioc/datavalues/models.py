@@ -88,8 +88,17 @@ class DataValueAudit(models.Model):
 
 
 class PeriodLock(models.Model):
-    """An explicit lock of a data set's period for a unit subtree (approval locks too, later)."""
+    """A lock of a data set's period: an administrator's (MANUAL, the unit's whole subtree), or the approval
+    workflow's (SUBMITTED, APPROVED: the unit's own form only, `subtree` False). Every write path refuses a
+    value under a lock (ioc.datavalues.checks.not_locked)."""
 
+    class Kind(models.TextChoices):
+        MANUAL = "MANUAL", _("locked by an administrator")
+        SUBMITTED = "SUBMITTED", _("submitted for approval")
+        APPROVED = "APPROVED", _("approved")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MANUAL)
+    subtree = models.BooleanField(_("whole subtree"), default=True)
     data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="locks")
     period = models.CharField(_("period"), max_length=20)
     org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="locks", help_text=_("subtree root"))
@@ -98,7 +107,9 @@ class PeriodLock(models.Model):
     locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["data_set", "period", "org_unit"], name="periodlock_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["data_set", "period", "org_unit", "kind"], name="periodlock_unique")
+        ]
         verbose_name = _("period lock")
         verbose_name_plural = _("period locks")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("IOC_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("IOC_THREADS", "8")))
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            default=os.environ.get("IOC_WORKER", "true").lower() in ("0", "false", "no", "off"),
+            help="do not start the background-job worker (run `ioc run_huey` yourself); IOC_WORKER=false",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -29,4 +37,24 @@ class Command(BaseCommand):
         host, port = options["host"], options["port"]
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(self.style.SUCCESS(f"ioc is serving on http://{shown}:{port}/  (Ctrl+C stops it)"))
-        serve(application, host=host, port=port, threads=options["threads"], ident="ioc", _quiet=True)
+        worker = None if options["no_worker"] else self._start_worker()
+        try:
+            serve(application, host=host, port=port, threads=options["threads"], ident="ioc", _quiet=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+
+    def _start_worker(self) -> subprocess.Popen[bytes] | None:
+        """The background-job worker (huey's consumer) as a child process: imports, validation runs and the
+        schedules run there, and jobs left unfinished by a stopped server are queued again when it starts."""
+        from django.conf import settings
+
+        if settings.JOBS_IMMEDIATE:
+            return None
+        worker = subprocess.Popen([sys.executable, "-m", "ioc.cli", "run_huey"])
+        self.stdout.write(f"background-job worker started (pid {worker.pid})")
+        return worker
