@@ -69,7 +69,11 @@ def do_lock_period(
     """Lock a data set's period for a unit and its subtree (admins only). Locking twice is harmless."""
     ds, parsed, unit = _lock_key(user, data_set, period, org_unit)
     lock, created = PeriodLock.objects.get_or_create(
-        data_set=ds, period=parsed.id, org_unit=unit, kind=PeriodLock.Kind.MANUAL, defaults={"reason": reason[:255], "locked_by": user}
+        data_set=ds,
+        period=parsed.id,
+        org_unit=unit,
+        kind=PeriodLock.Kind.MANUAL,
+        defaults={"reason": reason[:255], "locked_by": user},
     )
     if created:
         record(
@@ -95,9 +99,7 @@ def do_unlock_period(
 ) -> None:
     """Remove a lock (admins only); audited with the reason."""
     ds, parsed, unit = _lock_key(user, data_set, period, org_unit)
-    lock = PeriodLock.objects.filter(
-        data_set=ds, period=parsed.id, org_unit=unit, kind=PeriodLock.Kind.MANUAL
-    ).first()
+    lock = PeriodLock.objects.filter(data_set=ds, period=parsed.id, org_unit=unit, kind=PeriodLock.Kind.MANUAL).first()
     if lock is None:
         raise NotFound(
             _("Period: %(period)s of data set %(set)s is not locked at %(unit)s")
