@@ -216,12 +216,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("IOC_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+        # With a handler of its own, huey's consumer does not add a second one (each line logged once).
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
-# The date of the 2025 reorganisation (two-tier local government, Resolution 202/2025/QH15).
 # Background jobs (huey): the queue lives in VAR_DIR/huey.sqlite3, or in Redis when IOC_REDIS_URL is set.
 # `ioc serve` starts a worker process (`ioc run_huey`) beside the web server unless IOC_WORKER=false. Under
 # pytest (or IOC_JOBS_IMMEDIATE=true) jobs run at once, in the process that queues them.
@@ -238,4 +242,5 @@ if env("IOC_REDIS_URL"):
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(VAR_DIR / "huey.sqlite3")})
 
+# The date of the 2025 reorganisation (two-tier local government, Resolution 202/2025/QH15).
 IOC_REORGANISATION_DATE = "2025-07-01"
