@@ -70,6 +70,8 @@ def clone_document(copy: int) -> dict[str, Any]:
         clone["name"] = f"{data_set['name']} (bản sao {copy})"
         clone["nameEn"] = f"{data_set.get('nameEn', data_set['name'])} (copy {copy})"
         clone["dataElements"] = [clone_code(code, copy) for code in data_set["dataElements"]]
+        if "compulsoryDataElements" in data_set:
+            clone["compulsoryDataElements"] = [clone_code(code, copy) for code in data_set["compulsoryDataElements"]]
         data_sets.append(clone)
     return {"version": doc.get("version", 1), "dataElements": elements, "dataSets": data_sets}
 

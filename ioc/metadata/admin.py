@@ -381,7 +381,7 @@ class DataElementAdmin(MetadataAdmin):
 
 class DataSetElementInline(admin.TabularInline):
     model = DataSetElement
-    fields = ("sort_order", "data_element")
+    fields = ("sort_order", "data_element", "compulsory")
     autocomplete_fields = ("data_element",)
     extra = 1
     ordering = ("sort_order", "id")
@@ -411,6 +411,7 @@ class DataSetAdmin(MetadataAdmin):
 
     def save_with_service(self, request: HttpRequest, obj: Any, form: forms.ModelForm, formsets: Any) -> None:
         rows: list[tuple[int, int, DataElement]] = []
+        compulsory: list[DataElement] = []
         for formset in formsets:
             if formset.model is not DataSetElement:
                 continue
@@ -418,12 +419,15 @@ class DataSetAdmin(MetadataAdmin):
                 data = getattr(f, "cleaned_data", None)
                 if data and not data.get("DELETE") and data.get("data_element") is not None:
                     rows.append((data.get("sort_order") or 0, len(rows), data["data_element"]))
+                    if data.get("compulsory"):
+                        compulsory.append(data["data_element"])
         elements = [element for _order, _i, element in sorted(rows, key=lambda r: (r[0], r[1]))]
         services.do_save_data_set(
             _user(request),
             obj,
             elements=elements,
             org_units=list(form.cleaned_data.get("org_units") or []),
+            compulsory=compulsory,
             via=Via.ADMIN,
         )
 

@@ -123,10 +123,10 @@ def export_document(today: dt.date | None = None) -> dict[str, Any]:
     )
     data_sets = []
     for ds in DataSet.objects.select_related("sector", "agency").prefetch_related("org_units"):
-        elements = (
+        elements = list(
             DataSetElement.objects.filter(data_set=ds)
             .order_by("sort_order", "id")
-            .values_list("data_element__code", flat=True)
+            .values_list("data_element__code", "compulsory")
         )
         units = sorted(ds.org_units.all(), key=lambda u: (u.code, u.opened or dt.date.min))
         data_sets.append(
@@ -143,7 +143,8 @@ def export_document(today: dt.date | None = None) -> dict[str, Any]:
                 timely_days=ds.timely_days,
                 open_future_periods=ds.open_future_periods,
                 synthetic=ds.synthetic,
-                data_elements=list(elements),
+                data_elements=[code for code, _compulsory in elements],
+                compulsory_data_elements=[code for code, compulsory in elements if compulsory],
                 org_units=[_unit_entry(u, today) for u in units],
             )
         )

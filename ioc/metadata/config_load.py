@@ -159,7 +159,14 @@ class _Loading:
         units = self._units(errors, item)
         if errors:
             raise _ItemErrors(errors)
-        return services.do_save_data_set(self.user, data_set, elements=elements, org_units=units, via=self.via)
+        return services.do_save_data_set(
+            self.user,
+            data_set,
+            elements=elements,
+            org_units=units,
+            compulsory=item.compulsory_data_elements,
+            via=self.via,
+        )
 
     def _units(self, errors: list[tuple[str, str]], item: DataSetDoc) -> list[OrgUnit]:
         on = item.org_units_at or self.today

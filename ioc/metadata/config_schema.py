@@ -138,6 +138,7 @@ class DataSetDoc(Item):
     open_future_periods: int = Field(0, ge=0, le=32767)
     synthetic: bool = False
     data_elements: list[Code] = Field(default_factory=list)
+    compulsory_data_elements: list[Code] = Field(default_factory=list)
     org_units: list[UnitCode | UnitAt] = Field(default_factory=list)
     org_units_at: dt.date | None = None
     org_unit_levels: list[Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=list)

@@ -20,6 +20,7 @@ _FIELD_NAMES = {
     "elements": "dataElements",
     "org_units": "orgUnits",
     "data_element": "dataElements",
+    "compulsory": "compulsoryDataElements",
 }
 
 

@@ -155,6 +155,9 @@ class DataSetElement(models.Model):
     data_set = models.ForeignKey(DataSet, on_delete=models.CASCADE, related_name="data_set_elements")
     data_element = models.ForeignKey(DataElement, on_delete=models.CASCADE, related_name="data_set_elements")
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    compulsory = models.BooleanField(
+        _("compulsory"), default=False, help_text=_("every cell of the element must be filled before completing")
+    )
 
     class Meta:
         ordering = ["data_set", "sort_order"]

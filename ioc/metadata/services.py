@@ -170,9 +170,14 @@ def do_save_data_set(
     *,
     elements: Sequence[DataElement] | None = None,
     org_units: Iterable[OrgUnit] | None = None,
+    compulsory: Iterable[DataElement | str] | None = None,
     via: str = Via.CLI,
 ) -> Outcome:
-    """Create or update a data set; `elements` (ordered) and `org_units`, when given, replace the stored ones."""
+    """Create or update a data set; `elements` (ordered) and `org_units`, when given, replace the stored ones.
+
+    `compulsory`: the elements (or their codes) whose every cell must be filled before the form can be
+    completed; each must be one of the data set's elements. None keeps the stored flags of the elements
+    that stay."""
     problems = Problems()
     _check_code(problems, data_set.code)
     _full_clean(problems, data_set)
@@ -181,27 +186,49 @@ def do_save_data_set(
         codes = [e.code for e in element_list]
         for code in sorted({c for c in codes if codes.count(c) > 1}):
             problems.add("elements", _("data element '{code}' appears twice").format(code=code))
-    problems.raise_if_any()
 
     old_elements: list[str] = []
     old_units: list[int] = []
+    old_compulsory: list[str] = []
     if data_set.pk is not None:
-        old_elements = list(
+        links = list(
             DataSetElement.objects.filter(data_set_id=data_set.pk)
             .order_by("sort_order", "id")
-            .values_list("data_element__code", flat=True)
+            .values_list("data_element__code", "compulsory")
         )
+        old_elements = [code for code, _flag in links]
+        old_compulsory = sorted(code for code, flag in links if flag)
         old_units = sorted(data_set.org_units.values_list("pk", flat=True))
     unit_list = list(org_units) if org_units is not None else None
     new_elements = [e.code for e in element_list] if element_list is not None else old_elements
     new_units = sorted({u.pk for u in unit_list}) if unit_list is not None else old_units
+    if compulsory is None:
+        new_compulsory = [code for code in old_compulsory if code in new_elements]
+    else:
+        new_compulsory = sorted({c if isinstance(c, str) else c.code for c in compulsory})
+        for code in new_compulsory:
+            if code not in new_elements:
+                problems.add(
+                    "compulsory",
+                    _("data element '{code}' is marked compulsory but is not an element of the data set").format(
+                        code=code
+                    ),
+                )
+    problems.raise_if_any()
 
     def apply() -> None:
         if element_list is not None and new_elements != old_elements:
             DataSetElement.objects.filter(data_set_id=data_set.pk).delete()
             DataSetElement.objects.bulk_create(
-                [DataSetElement(data_set=data_set, data_element=e, sort_order=i) for i, e in enumerate(element_list)]
+                [
+                    DataSetElement(data_set=data_set, data_element=e, sort_order=i, compulsory=e.code in new_compulsory)
+                    for i, e in enumerate(element_list)
+                ]
             )
+        elif new_compulsory != old_compulsory:
+            links = DataSetElement.objects.filter(data_set_id=data_set.pk)
+            links.filter(data_element__code__in=new_compulsory).update(compulsory=True)
+            links.exclude(data_element__code__in=new_compulsory).update(compulsory=False)
         if unit_list is not None and new_units != old_units:
             data_set.org_units.set(unit_list)
 
@@ -210,7 +237,11 @@ def do_save_data_set(
         data_set,
         via=via,
         before=_stored(data_set),
-        relations={"elements": (old_elements, new_elements), "org_units": (old_units, new_units)},
+        relations={
+            "elements": (old_elements, new_elements),
+            "org_units": (old_units, new_units),
+            "compulsory": (old_compulsory, new_compulsory),
+        },
         apply_relations=apply,
     )
 
