@@ -52,7 +52,7 @@ def _warn(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 @pytest.fixture
-def officer(db: None):  # type: ignore[no-untyped-def]
+def officer(db: None):
     return make_user("officer", [Role.DATA_OFFICER])
 
 

@@ -56,3 +56,66 @@ def test_options_narrow_the_check(seasonal_data, elements):
 def test_bad_options(seasonal_data, elements, args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
+
+
+# --- ioc quality validate ------------------------------------------------------------------------------------
+
+
+def validate(*args: str) -> str:
+    out = StringIO()
+    call_command("quality", "validate", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture
+def broken(vworld):
+    w = vworld
+    for unit, month, imm, u1 in [("c1", "202501", 130, 100), ("c3", "202502", 90, 80), ("c2", "202501", 10, 50)]:
+        w.put(w.imm, unit, month, imm, w.male)
+        w.put(w.u1, unit, month, u1)
+    return w
+
+
+def test_validate_keeps_the_results_and_a_rerun_clears_the_fixed(broken):
+    from ioc.datavalues.models import DataValue
+    from ioc.quality.models import ValidationResult, ValidationRun
+
+    out = validate("--start", "2025-01", "--end", "2025-03")
+    assert "4 rules, 3 evaluations, 2 violations (2 new, 0 cleared)" in out
+    assert "[HIGH] 202501  Phường Tích Sơn  R_IMM: Children fully immunised (130) ≤ Children under 1 (100)" in out
+    run = ValidationRun.objects.get()
+    assert run.via == "cli" and run.user is None
+    DataValue.objects.filter(org_unit=broken.units["c1"], data_element=broken.imm).update(value_num=1)
+    out = validate("--start", "2025-01", "--end", "2025-03", "--root", "243")
+    assert "0 violations (0 new, 1 cleared)" in out
+    assert {r.org_unit.code for r in ValidationResult.objects.all()} == {"08773"}
+
+
+def test_validate_options(broken):
+    from ioc.quality.models import ValidationRun
+
+    out = validate("--start", "2025-01", "--end", "2025-03", "--dry-run", "--rules", "R_IMM", "--limit", "1")
+    assert "1 rules, 3 evaluations, 2 violations" in out and "Dry run: nothing kept." in out
+    assert "… and 1 more violations (--limit 0 shows all)." in out
+    assert not ValidationRun.objects.exists()
+    out = validate("--start", "2025-01", "--end", "2025-03", "--user", "viewer_b", "--dry-run")
+    assert "1 violations" in out and "Phường Trưng Trắc" in out and "Tích Sơn" not in out
+    out = validate("--start", "2025-01", "--end", "2025-12", "--data-set", "EDU", "--dry-run")
+    assert "1 rules, 0 evaluations, 0 violations" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "2025-13", "--end", "2025-12"], "--start: expected a month as YYYY-MM"),
+        (["--start", "2025-03", "--end", "2025-01"], "--end: before --start"),
+        (["--start", "2025-01", "--end", "2025-03", "--root", "99999"], "--root: no unit has the code 99999"),
+        (["--start", "2025-01", "--end", "2025-03", "--rules", "NOPE"], "Unknown validation rules: NOPE"),
+        (["--start", "2025-01", "--end", "2025-03", "--user", "ghost"], "--user: no user is called ghost"),
+        (["--start", "2025-01", "--end", "2025-03", "--user", "viewer_b", "--root", "243"], "outside your view scope"),
+        (["--start", "2025-01", "--end", "2025-03", "--data-set", "NOPE"], "No data set"),
+    ],
+)
+def test_validate_bad_options(broken, args, message):
+    with pytest.raises(CommandError, match=message):
+        validate(*args)

@@ -1,7 +1,11 @@
-"""ioc quality outliers — unusual values in the monthly series, with the reason each is flagged.
+"""ioc quality — data-quality checks from the command line.
 
 ioc quality outliers [--element CODE ...] [--unit CODE] [--start YYYY-MM] [--end YYYY-MM]
                      [--method seasonal|zscore] [--k 6] [--limit N] [--user USERNAME]
+    unusual values in the monthly series, with the reason each is flagged
+ioc quality validate --start YYYY-MM --end YYYY-MM [--root CODE] [--rules CODE ...] [--data-set CODE]
+                     [--dry-run] [--limit N] [--user USERNAME]
+    run the validation rules over a unit subtree and keep the results (--dry-run: only print them)
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from ioc.accounts.models import User
+from ioc.audit.models import Via
+from ioc.core.errors import IocError
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
 from ioc.quality import outliers
 from ioc.quality.selectors import CONSOLE, SeriesKey, labels_for, monthly_series
+from ioc.quality.services import run_validation
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -47,10 +54,10 @@ def find_unit(code: str) -> OrgUnit:
 
 
 class Command(BaseCommand):
-    help = "Data-quality checks: list the unusual values of the monthly series."
+    help = "Data-quality checks: unusual values of the monthly series (outliers), validation rules (validate)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{outliers}")
+        sub = parser.add_subparsers(dest="action", metavar="{outliers,validate}")
         check = sub.add_parser("outliers", help="values unusual for their series (seasonal-aware, robust)")
         check.add_argument("--element", nargs="+", action="extend", default=[], metavar="CODE", help="data elements")
         check.add_argument("--unit", metavar="CODE", help="a unit and everything below it")
@@ -63,18 +70,100 @@ class Command(BaseCommand):
         check.add_argument("--limit", type=int, default=50, help="flags to print, strongest first (0: all)")
         check.add_argument("--user", metavar="USERNAME", help="see only what this user may see")
 
+        val = sub.add_parser("validate", help="run the validation rules and keep the results")
+        val.add_argument("--start", metavar="YYYY-MM", required=True, help="first month of the range")
+        val.add_argument("--end", metavar="YYYY-MM", required=True, help="last month of the range")
+        val.add_argument("--root", metavar="CODE", help="a unit and everything below it (default: every unit)")
+        val.add_argument("--rules", nargs="+", action="extend", default=[], metavar="CODE", help="only these rules")
+        val.add_argument("--data-set", metavar="CODE", help="only the rules of this data set")
+        val.add_argument("--dry-run", action="store_true", help="print the violations, keep nothing")
+        val.add_argument("--limit", type=int, default=20, help="violations to print (0: all)")
+        val.add_argument("--user", metavar="USERNAME", help="run as this user (their view scope)")
+
     def handle(self, *args: Any, **options: Any) -> None:
-        if options.get("action") != "outliers":
+        action = options.get("action")
+        if action == "outliers":
+            self._outliers(options)
+        elif action == "validate":
+            self._validate(options)
+        else:
             self.print_help("ioc", "quality")
-            return
-        self._outliers(options)
+
+    def _user(self, options: dict[str, Any]) -> User | None:
+        if not options.get("user"):
+            return None
+        user = User.objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(_("--user: no user is called %(name)s") % {"name": options["user"]})
+        return user
+
+    def _validate(self, options: dict[str, Any]) -> None:
+        user = self._user(options)
+        start = parse_month(options["start"], "--start")
+        end = parse_month(options["end"], "--end", end=True)
+        if end < start:
+            raise CommandError(_("--end: before --start"))
+        if options["limit"] < 0:
+            raise CommandError(_("--limit: expected 0 or more"))
+        root = None
+        if options.get("root"):
+            units = list(OrgUnit.objects.filter(code=options["root"]))
+            if not units:
+                raise CommandError(_("--root: no unit has the code %(code)s") % {"code": options["root"]})
+            open_then = [u for u in units if u.is_open_on(start)]
+            root = (open_then or sorted(units, key=lambda u: u.closed is not None))[0]
+        bar = tqdm(total=0, desc=_("Validation"), unit=_("step"), disable=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            summary = run_validation(
+                user,
+                root_unit=root,
+                start=start,
+                end=end,
+                rules=options["rules"] or None,
+                data_set=options.get("data_set"),
+                persist=not options["dry_run"],
+                progress=progress,
+                via=Via.CLI,
+            )
+        except IocError as exc:
+            raise CommandError(exc.message) from None
+        finally:
+            bar.close()
+        for problem in summary.problems:
+            self.stderr.write(problem)
+        self.stdout.write(
+            _(
+                "%(rules)d rules, %(evaluated)d evaluations, %(violations)d violations "
+                "(%(new)d new, %(cleared)d cleared) in %(seconds).1f s."
+            )
+            % {
+                "rules": summary.rules,
+                "evaluated": summary.evaluated,
+                "violations": summary.violations,
+                "new": summary.new,
+                "cleared": summary.cleared,
+                "seconds": summary.seconds,
+            }
+        )
+        if summary.run is None:
+            self.stdout.write(_("Dry run: nothing kept."))
+        violations = summary.violation_list()
+        shown = violations if options["limit"] == 0 else violations[: options["limit"]]
+        for v in shown:
+            self.stdout.write(f"[{v.importance}] {v.period}  {v.org_unit_name}  {v.rule_code}: {v.message}")
+        if len(shown) < len(violations):
+            self.stdout.write(
+                _("… and %(more)d more violations (--limit 0 shows all).") % {"more": len(violations) - len(shown)}
+            )
 
     def _outliers(self, options: dict[str, Any]) -> None:
-        user: Any = CONSOLE
-        if options.get("user"):
-            user = User.objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(_("--user: no user is called %(name)s") % {"name": options["user"]})
+        user: Any = self._user(options) or CONSOLE
         elements = None
         if options["element"]:
             codes = list(dict.fromkeys(options["element"]))
