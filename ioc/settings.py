@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ioc.core.context_processors.site",
+                "ioc.web.context_processors.nav",
             ],
         },
     },

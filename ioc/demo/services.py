@@ -29,9 +29,11 @@ from ioc.demo.metadata import clone_code, do_load_demo_metadata, element_codes, 
 from ioc.demo.models import PlantedAnomaly
 from ioc.demo.months import last_complete_month, month_id, month_index
 from ioc.demo.places import load_province
+from ioc.demo.submissions import do_create_demo_submissions
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.services import do_load_vn
+from ioc.workflow.models import Submission
 
 DEFAULT_SEED = 2025
 MAX_SCALE = 100
@@ -324,4 +326,9 @@ def do_setup(
                 },
             )
         )
+    if Submission.objects.filter(data_set__synthetic=True).exists():
+        done(SetupStep("submissions", False))
+    else:
+        n = do_create_demo_submissions(user, seed=seed)
+        done(SetupStep("submissions", True, _("%(n)s forms submitted or approved") % {"n": f"{n:,}"}))
     return steps

@@ -98,3 +98,38 @@ def test_bad_options_are_clear_errors(db, args, message):
 def test_generate_needs_the_units(db):
     with pytest.raises(CommandError, match="load-vn"):
         run("generate", *SLICE)
+
+
+def test_setup_gives_the_forms_a_workflow_history(db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ioc.datavalues.models import PeriodLock
+    from ioc.workflow.models import State, Submission
+
+    output = run("setup", *SLICE)
+    assert "forms submitted or approved" in output
+    forms = Submission.objects.all()
+    assert forms.exists()
+    # every submission is a form that has values, for a unit its data set is assigned to
+    for s in forms[:200]:
+        assert s.data_set.org_units.filter(pk=s.org_unit_id).exists()
+        assert DataValue.objects.filter(
+            org_unit=s.org_unit, period=s.period, data_element__data_sets=s.data_set
+        ).exists()
+        assert s.submitted_at is not None and s.submitted_at.date() > s.end_date
+        assert s.submitted_at <= timezone.now()
+        late = s.submitted_at.date() > s.end_date + dt.timedelta(days=s.data_set.timely_days + 1)
+        assert s.on_time is not late or s.submitted_at.date() == s.end_date + dt.timedelta(
+            days=s.data_set.timely_days + 1
+        )
+    # old enough forms are approved and locked, each by a unit-only lock of the right kind
+    assert forms.filter(state=State.APPROVED).exists()
+    for s in forms.filter(state=State.APPROVED)[:50]:
+        lock = PeriodLock.objects.get(data_set=s.data_set, period=s.period, org_unit=s.org_unit)
+        assert (lock.kind, lock.subtree) == (PeriodLock.Kind.APPROVED, False)
+    assert 0.7 < forms.filter(on_time=True).count() / forms.count() < 0.95
+    count = forms.count()
+    assert "forms submitted or approved" not in run("setup", *SLICE)
+    assert Submission.objects.count() == count
