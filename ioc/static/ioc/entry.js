@@ -184,7 +184,12 @@
   root.addEventListener("focusin", function (event) {
     var input = event.target;
     if (input.classList && input.classList.contains("cell__input") && input.tagName === "INPUT") {
-      window.setTimeout(function () { if (document.activeElement === input) input.select(); }, 0);
+      // Select the content after the click that focused it (a mouseup would undo a select made now), but
+      // not once the user has started typing: a fast typist's first key would be overwritten.
+      var before = input.value;
+      window.setTimeout(function () {
+        if (document.activeElement === input && input.value === before) input.select();
+      }, 0);
     }
   });
 
@@ -403,6 +408,13 @@
     var filled = inputs.filter(function (i) { return (i.getAttribute("data-saved") || "") !== ""; }).length;
     var strong = box.querySelector("[data-filled]");
     if (strong) strong.textContent = String(filled);
+    var missing = inputs.filter(function (i) {
+      return i.getAttribute("aria-required") === "true" && (i.getAttribute("data-saved") || "") === "";
+    }).length;
+    var count = box.querySelector("[data-missing]");
+    if (count) count.textContent = String(missing);
+    var note = box.querySelector(".entry-toolbar__missing");
+    if (note) note.hidden = missing === 0;
   }
 
   Array.prototype.forEach.call(root.querySelectorAll("table.entry-grid"), recomputeTable);
