@@ -7,8 +7,8 @@ in docs/operations.md (a test fails when one is missing there). Secrets never li
 from __future__ import annotations
 
 import os
-import sys
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url

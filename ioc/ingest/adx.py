@@ -12,7 +12,6 @@ the line of each <dataValue>.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,13 +28,21 @@ from django.utils.translation import gettext as _
 from ioc.core.errors import InvalidInput
 from ioc.core.periods import parse_period
 from ioc.ingest.rows import (
+    R_COC,
+    R_DISAGG,
+    R_ELEMENT,
+    R_KIND,
+    R_POSITION,
+    R_SOURCE,
     ExchangeValue,
     FileError,
     IdSchemes,
     ParseResult,
+    Record,
     RowBuilder,
     RowIssue,
     read_limited,
+    without_gc,
 )
 
 ADX_NS = "urn:ihe:qrph:adx:2015"
@@ -123,6 +130,7 @@ class _Handler(ContentHandler):
             self.group = None
 
 
+@without_gc
 def parse_adx(
     data: bytes | IO[bytes],
     source: str = "dataValues.adx.xml",
@@ -175,22 +183,24 @@ def map_disaggregations(result: ParseResult, combos: Mapping[str, Sequence[Combo
     """Set each ADX row's category option combo from its category-code attributes, given the cells of each
     element's category combo (keyed by the element reference used in the file). A row whose attributes
     match no cell, or whose element is unknown while it has attributes, becomes an issue."""
-    rows = []
+    records: list[Record] = []
     issues = list(result.issues)
-    for row in result.rows:
-        if row.data.category_option_combo is not None or not (row.disaggregation or row.data.data_element in combos):
-            rows.append(row)
+    for record in result.records:
+        element, coc, disaggregation = record[R_ELEMENT], record[R_COC], record[R_DISAGG]
+        if coc is not None or not (disaggregation or element in combos):
+            records.append(record)
             continue
-        wanted = frozenset(row.disaggregation)
-        cells = combos.get(row.data.data_element)
+        wanted = frozenset(disaggregation)
+        cells = combos.get(element)
+        source, kind, position = record[R_SOURCE], record[R_KIND], record[R_POSITION]
         if cells is None:
             issues.append(
                 RowIssue(
-                    row.source,
-                    row.kind,
-                    row.position,
+                    source,
+                    kind,
+                    position,
                     "dataElement",
-                    row.data.data_element,
+                    element,
                     _("unknown data element; its disaggregation cannot be mapped"),
                 )
             )
@@ -198,22 +208,21 @@ def map_disaggregations(result: ParseResult, combos: Mapping[str, Sequence[Combo
         match = next((c for c in cells if c.options == wanted), None)
         if match is None:
             categories = sorted({cat for c in cells for cat, _opt in c.options})
-            given = " ".join(f'{k}="{v}"' for k, v in row.disaggregation) or _("none")
+            given = " ".join(f'{k}="{v}"' for k, v in disaggregation) or _("none")
             issues.append(
                 RowIssue(
-                    row.source,
-                    row.kind,
-                    row.position,
+                    source,
+                    kind,
+                    position,
                     "disaggregation",
                     given,
                     _("no category option combo of %(element)s matches %(given)s; its categories are %(cats)s")
-                    % {"element": row.data.data_element, "given": given, "cats": ", ".join(categories) or _("none")},
+                    % {"element": element, "given": given, "cats": ", ".join(categories) or _("none")},
                 )
             )
             continue
-        data = dataclasses.replace(row.data, category_option_combo=match.coc)
-        rows.append(dataclasses.replace(row, data=data))
-    return ParseResult(rows=rows, issues=sorted(issues, key=lambda i: i.position), header=result.header)
+        records.append((*record[:R_COC], match.coc, *record[R_COC + 1 :]))
+    return ParseResult(records=records, issues=sorted(issues, key=lambda i: i.position), header=result.header)
 
 
 def export_adx(

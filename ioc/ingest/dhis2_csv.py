@@ -13,12 +13,22 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
-from typing import IO
+from collections.abc import Callable, Iterable
+from operator import itemgetter
+from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
-from ioc.ingest.rows import ExchangeValue, FileError, IdSchemes, ParseResult, RowBuilder, decode_utf8, read_limited
+from ioc.ingest.rows import (
+    ExchangeValue,
+    FileError,
+    IdSchemes,
+    ParseResult,
+    RowBuilder,
+    decode_utf8,
+    read_limited,
+    without_gc,
+)
 
 COLUMNS = ("dataelement", "period", "orgunit", "catoptcombo", "attroptcombo", "value", "strby", "lstupd", "cmt")
 ALIASES = {
@@ -42,6 +52,7 @@ def sniff_delimiter(text: str) -> str:
     return ";" if first.count(";") > first.count(",") else ","
 
 
+@without_gc
 def parse_csv(
     data: bytes | IO[bytes],
     source: str = "dataValues.csv",
@@ -54,22 +65,33 @@ def parse_csv(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     builder = RowBuilder(source, "row", schemes or IdSchemes())
     header: list[str] | None = None
+    pick: Callable[[list[str | None]], tuple[Any, ...]] = _picker(list(COLUMNS))
     first = True
     previous_line = 0
+    add = builder.add_fast
     try:
         for record in reader:
             line = previous_line + 1
             previous_line = reader.line_num
-            if not any(cell.strip() for cell in record):
+            if not "".join(record).strip():
                 continue
             if first:
                 first = False
                 if _is_header(record):
                     header = _header(record, source)
+                    pick = _picker(header)
                     builder.result.header = {"columns": header, "delimiter": delimiter}
                     continue
                 builder.result.header = {"columns": None, "delimiter": delimiter}
-            _row(builder, line, record, header)
+            n = len(record)
+            if (n != len(header)) if header is not None else not MIN_FIELDS <= n <= MAX_FIELDS:
+                _bad_width(builder, line, n, header)
+                continue
+            padded: list[str | None] = list(record)
+            if header is None:
+                padded.extend([None] * (MAX_FIELDS - n))
+            padded.append(None)
+            add(line, *pick(padded))
     except csv.Error as exc:
         raise FileError(
             _("%(file)s: malformed CSV at line %(line)s: %(why)s")
@@ -77,6 +99,28 @@ def parse_csv(
             field="file",
         ) from None
     return builder.result
+
+
+# The cells RowBuilder.add_fast takes, in its order (None: not a CSV column).
+_FIELDS = (
+    "dataelement",
+    "period",
+    "orgunit",
+    "catoptcombo",
+    "attroptcombo",
+    "value",
+    "cmt",
+    "followup",
+    None,
+    "strby",
+    "lstupd",
+)
+
+
+def _picker(columns: list[str]) -> Callable[[list[str | None]], tuple[Any, ...]]:
+    """Picks RowBuilder.add_fast's arguments out of a record padded with one None (absent columns read it)."""
+    absent = len(columns)
+    return itemgetter(*[columns.index(f) if f in columns else absent for f in _FIELDS])
 
 
 def _is_header(record: list[str]) -> bool:
@@ -110,39 +154,23 @@ def _header(record: list[str], source: str) -> list[str]:
     return names
 
 
-def _row(builder: RowBuilder, line: int, record: list[str], header: list[str] | None) -> None:
-    if header is not None and len(record) != len(header):
-        which = _("extra columns") if len(record) > len(header) else _("missing columns")
+def _bad_width(builder: RowBuilder, line: int, n: int, header: list[str] | None) -> None:
+    if header is not None:
+        which = _("extra columns") if n > len(header) else _("missing columns")
         builder.issue(
             line,
             None,
-            len(record),
-            _("%(which)s: %(n)s fields, the header has %(m)s") % {"which": which, "n": len(record), "m": len(header)},
+            n,
+            _("%(which)s: %(n)s fields, the header has %(m)s") % {"which": which, "n": n, "m": len(header)},
         )
         return
-    if header is None and not MIN_FIELDS <= len(record) <= MAX_FIELDS:
-        which = _("extra columns") if len(record) > MAX_FIELDS else _("missing columns")
-        builder.issue(
-            line,
-            None,
-            len(record),
-            _("%(which)s: %(n)s fields; without a header a row has %(min)s to %(max)s (%(columns)s)")
-            % {"which": which, "n": len(record), "min": MIN_FIELDS, "max": MAX_FIELDS, "columns": ",".join(COLUMNS)},
-        )
-        return
-    cells = dict(zip(header or COLUMNS, record, strict=False))
-    builder.add(
+    which = _("extra columns") if n > MAX_FIELDS else _("missing columns")
+    builder.issue(
         line,
-        data_element=cells.get("dataelement"),
-        period=cells.get("period"),
-        org_unit=cells.get("orgunit"),
-        category_option_combo=cells.get("catoptcombo"),
-        attribute_option_combo=cells.get("attroptcombo"),
-        value=cells.get("value"),
-        stored_by=cells.get("strby"),
-        last_updated=cells.get("lstupd"),
-        comment=cells.get("cmt"),
-        follow_up=cells.get("followup"),
+        None,
+        n,
+        _("%(which)s: %(n)s fields; without a header a row has %(min)s to %(max)s (%(columns)s)")
+        % {"which": which, "n": n, "min": MIN_FIELDS, "max": MAX_FIELDS, "columns": ",".join(COLUMNS)},
     )
 
 

@@ -22,6 +22,7 @@ from ioc.ingest.rows import (
     RowBuilder,
     decode_utf8,
     read_limited,
+    without_gc,
 )
 
 HEADER_KEYS = ("dataSet", "period", "orgUnit", "completeDate", "attributeOptionCombo")
@@ -34,6 +35,7 @@ def _scalar(value: object) -> object:
     return value
 
 
+@without_gc
 def parse_json(
     data: bytes | IO[bytes],
     source: str = "dataValueSets.json",
@@ -68,27 +70,40 @@ def parse_json(
             raise FileError(_("%(file)s: %(field)s must be text") % {"file": source, "field": key}, field=key)
     builder = RowBuilder(source, "value", schemes)
     builder.result.header = header
+    add = builder.add_fast
+    h_period, h_unit, h_aoc, h_set = (header.get(k) for k in ("period", "orgUnit", "attributeOptionCombo", "dataSet"))
     for position, item in enumerate(values, start=1):
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             builder.issue(position, None, item, _("each data value must be a JSON object"))
             continue
-        bad = [k for k, v in item.items() if isinstance(v, dict | list)]
-        if bad:
-            builder.issue(position, bad[0], item[bad[0]], _("must be text, a number or true/false"))
-            continue
-        builder.add(
+        get = item.get
+        value = get("value")
+        if type(value) is not str and value is not None:
+            if isinstance(value, dict | list):
+                builder.issue(position, "value", value, _("must be text, a number or true/false"))
+                continue
+            value = _scalar(value)
+        if len(item) > 5 or not all(type(v) is str for v in item.values()):
+            bad = [k for k, v in item.items() if isinstance(v, dict | list)]
+            if bad:
+                builder.issue(position, bad[0], item[bad[0]], _("must be text, a number or true/false"))
+                continue
+        follow_up = get("followup")
+        if follow_up is None:
+            follow_up = get("followUp")
+        add(
             position,
-            data_element=item.get("dataElement"),
-            period=item.get("period") or header.get("period"),
-            org_unit=item.get("orgUnit") or header.get("orgUnit"),
-            category_option_combo=item.get("categoryOptionCombo"),
-            attribute_option_combo=item.get("attributeOptionCombo") or header.get("attributeOptionCombo"),
-            value=_scalar(item.get("value")),
-            comment=item.get("comment"),
-            follow_up=item.get("followup", item.get("followUp")),
-            data_set=header.get("dataSet"),
-            stored_by=item.get("storedBy"),
-            last_updated=item.get("lastUpdated"),
+            get("dataElement"),
+            get("period") or h_period,
+            get("orgUnit") or h_unit,
+            get("categoryOptionCombo"),
+            get("attributeOptionCombo") or h_aoc,
+            value,
+            get("comment"),
+            follow_up,
+            h_set,
+            get("storedBy"),
+            get("lastUpdated"),
         )
     return builder.result
 

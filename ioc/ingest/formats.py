@@ -37,7 +37,7 @@ __all__ = [
     "parse_json",
 ]
 
-FORMATS = ("json", "csv", "adx")
+FORMATS = ("json", "csv", "adx", "xlsx")
 CONTENT_TYPES = {
     "application/json": "json",
     "text/csv": "csv",
@@ -45,8 +45,9 @@ CONTENT_TYPES = {
     "application/adx+xml": "adx",
     "application/xml": "adx",
     "text/xml": "adx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
-EXTENSIONS = {".json": "json", ".csv": "csv", ".adx": "adx", ".xml": "adx"}
+EXTENSIONS = {".json": "json", ".csv": "csv", ".adx": "adx", ".xml": "adx", ".xlsx": "xlsx"}
 
 
 def detect_format(source: str, content_type: str | None = None) -> str:
@@ -81,4 +82,8 @@ def parse_file(
         return parse_csv(data, source, schemes=schemes, limit=limit)
     if fmt == "adx":
         return parse_adx(data, source, schemes=schemes, limit=limit)
+    if fmt == "xlsx":  # the XLSX template's wide layout, or long sheets (ioc.ingest.xlsx)
+        from ioc.ingest.xlsx import parse_xlsx
+
+        return parse_xlsx(data, source, schemes=schemes, limit=limit)
     raise InvalidInput(_("Unknown format '%(fmt)s'; use json, csv or adx") % {"fmt": fmt}, field="format")

@@ -12,12 +12,14 @@ from ioc.ingest.adx import ComboCell
 from ioc.metadata.models import CategoryOptionCombo, DataElement
 
 
-def element_combos(refs: Iterable[str]) -> dict[str, list[ComboCell]]:
-    """For each element reference (code or uid) found, the cells of its category combo (COC by code)."""
+def element_combos(refs: Iterable[str], *, scheme: str = "uid") -> dict[str, list[ComboCell]]:
+    """For each element reference (code or uid; a name, name_vi or name_en, with scheme "name") found, the
+    cells of its category combo (COC by code)."""
     wanted = {r.strip() for r in refs if r and r.strip()}
-    elements = list(
-        DataElement.objects.filter(Q(code__in=wanted) | Q(uid__in=wanted)).only("code", "uid", "category_combo")
+    condition = (
+        Q(name_vi__in=wanted) | Q(name_en__in=wanted) if scheme == "name" else Q(code__in=wanted) | Q(uid__in=wanted)
     )
+    elements = list(DataElement.objects.filter(condition).only("code", "uid", "name_vi", "name_en", "category_combo"))
     cells: dict[int, list[ComboCell]] = defaultdict(list)
     cocs = CategoryOptionCombo.objects.filter(combo_id__in={e.category_combo_id for e in elements}).prefetch_related(
         "options__category"
@@ -27,7 +29,7 @@ def element_combos(refs: Iterable[str]) -> dict[str, list[ComboCell]]:
         cells[coc.combo_id].append(ComboCell(coc.code, options))
     result: dict[str, list[ComboCell]] = {}
     for e in elements:
-        for key in (e.code, e.uid):
+        for key in (e.name_vi, e.name_en) if scheme == "name" else (e.code, e.uid):
             if key in wanted:
                 result[key] = cells[e.category_combo_id]
     return result

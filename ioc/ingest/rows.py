@@ -9,9 +9,12 @@ ParsedRow.to_value_row() gives the ValueRow of the batch write path (ioc.dataval
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import IO, Any
+import contextlib
+import functools
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -19,6 +22,9 @@ from django.utils.translation import gettext as _
 from ioc.core.errors import InvalidInput
 from ioc.core.periods import parse_period
 from ioc.datavalues.checker import ValueRow
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Files larger than this are refused before being read; settings.IOC_INGEST_MAX_BYTES overrides it.
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -28,6 +34,36 @@ BOM = b"\xef\xbb\xbf"
 
 class FileError(InvalidInput):
     """The whole file is refused (nothing in it can be used)."""
+
+
+class TooLarge(FileError):
+    """The file is larger than the limit (max_bytes)."""
+
+    status = 413
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a million small tuples are built: it would walk all of them
+    again and again (twice the time of a parse); reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def without_gc(fn: Callable[P, T]) -> Callable[P, T]:
+    """Run `fn` with the cyclic garbage collector paused (gc_paused)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        with gc_paused():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def max_bytes() -> int:
@@ -150,18 +186,74 @@ class RowIssue:
         )
         return {
             "file": self.source,
-            self.kind: self.position,
+            # the position under its kind: "row" (CSV), "line" (ADX), "index" (a JSON dataValues index)
+            "index" if self.kind == "value" else self.kind: self.position,
             "field": self.field,
             "value": value,
             "message": f"{self.where}, {self.field}: {self.message}" if self.field else f"{self.where}: {self.message}",
         }
 
 
-@dataclass
+# A parsed row as the parsers store it: a plain tuple (cheap to build a million of), in this order. The
+# first eight are ExchangeValue's fields, the rest ParsedRow's: ParseResult.rows builds the objects from
+# them on demand, the importer (ioc.ingest.importer) reads the tuples directly.
+Record = tuple[Any, ...]
+R_ELEMENT, R_PERIOD, R_UNIT, R_COC, R_VALUE, R_COMMENT, R_FOLLOW_UP, R_AOC = range(8)
+R_SOURCE, R_KIND, R_POSITION, R_SCHEMES, R_DATA_SET, R_STORED_BY, R_LAST_UPDATED, R_DISAGG, R_ATTR_DISAGG = range(8, 17)
+
+
+def record_of(row: ParsedRow) -> Record:
+    d = row.data
+    return (
+        d.data_element,
+        d.period,
+        d.org_unit,
+        d.category_option_combo,
+        d.value,
+        d.comment,
+        d.follow_up,
+        d.attribute_option_combo,
+        row.source,
+        row.kind,
+        row.position,
+        row.schemes,
+        row.data_set,
+        row.stored_by,
+        row.last_updated,
+        row.disaggregation,
+        row.attribute_disaggregation,
+    )
+
+
+def row_of(record: Record) -> ParsedRow:
+    return ParsedRow(ExchangeValue(*record[:8]), *record[8:])
+
+
 class ParseResult:
-    rows: list[ParsedRow] = field(default_factory=list)
-    issues: list[RowIssue] = field(default_factory=list)
-    header: dict[str, Any] = field(default_factory=dict)
+    """The rows and issues of a file. `records` holds the rows as tuples (see Record); `rows` gives them as
+    ParsedRow objects (built on each access: for tests and small files; append rows with RowBuilder)."""
+
+    def __init__(
+        self,
+        rows: list[ParsedRow] | None = None,
+        issues: list[RowIssue] | None = None,
+        header: dict[str, Any] | None = None,
+        *,
+        records: list[Record] | None = None,
+    ) -> None:
+        self.records: list[Record] = records if records is not None else [record_of(r) for r in rows or ()]
+        self.issues: list[RowIssue] = issues if issues is not None else []
+        self.header: dict[str, Any] = header if header is not None else {}
+
+    @property
+    def rows(self) -> list[ParsedRow]:
+        return [row_of(r) for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __repr__(self) -> str:
+        return f"<ParseResult {len(self.records)} rows, {len(self.issues)} issues>"
 
     @property
     def ok(self) -> bool:
@@ -183,17 +275,17 @@ def read_limited(data: bytes | IO[bytes], source: str, limit: int | None = None)
     limit = max_bytes() if limit is None else limit
     size = getattr(data, "size", None)
     if isinstance(size, int) and size > limit:
-        raise _too_large(source, limit)
+        raise too_large(source, limit)
     raw = data if isinstance(data, bytes) else data.read(limit + 1)
     if len(raw) > limit:
-        raise _too_large(source, limit)
+        raise too_large(source, limit)
     if not raw.removeprefix(BOM).strip():
         raise FileError(_("%(file)s: empty file") % {"file": source}, field="file")
     return raw
 
 
-def _too_large(source: str, limit: int) -> FileError:
-    return FileError(
+def too_large(source: str, limit: int) -> TooLarge:
+    return TooLarge(
         _("%(file)s: the file is larger than the limit of %(mb).1f MB") % {"file": source, "mb": limit / 1024 / 1024},
         field="file",
     )
@@ -249,17 +341,49 @@ def parse_follow_up(raw: object) -> bool | None:
     raise InvalidInput(_("followup must be true or false, not '%(value)s'") % {"value": raw}, field="followup")
 
 
-@dataclass
-class RowBuilder:
-    """Collects the rows and issues of one file."""
+_NO_PERIOD = object()
 
-    source: str
-    kind: str
-    schemes: IdSchemes
-    result: ParseResult = field(default_factory=ParseResult)
+
+class RowBuilder:
+    """Collects the rows and issues of one file. `add` checks each field it is given; the parsers' loops call
+    it once per row, so it is written for speed (periods and follow-up flags parsed once per distinct text)."""
+
+    def __init__(self, source: str, kind: str, schemes: IdSchemes, result: ParseResult | None = None) -> None:
+        self.source = source
+        self.kind = kind
+        self.schemes = schemes
+        self.result = result if result is not None else ParseResult()
+        self._periods: dict[object, str | InvalidInput] = {}
+        self._follow_ups: dict[object, bool | InvalidInput | None] = {None: None, "": None}
 
     def issue(self, position: int, fieldname: str | None, value: object, message: str) -> None:
         self.result.issues.append(RowIssue(self.source, self.kind, position, fieldname, value, message))
+
+    def _period(self, period: object) -> str | InvalidInput:
+        try:
+            return self._periods[period]
+        except (KeyError, TypeError):
+            pass
+        try:
+            parsed: str | InvalidInput = check_period(None if period is None else str(period))
+        except InvalidInput as exc:
+            parsed = exc
+        with contextlib.suppress(TypeError):
+            self._periods[period] = parsed
+        return parsed
+
+    def _follow_up(self, raw: object) -> bool | InvalidInput | None:
+        try:
+            return self._follow_ups[raw]
+        except (KeyError, TypeError):
+            pass
+        try:
+            parsed: bool | InvalidInput | None = parse_follow_up(raw)
+        except InvalidInput as exc:
+            parsed = exc
+        if isinstance(raw, str) and len(self._follow_ups) < 64:
+            self._follow_ups[raw] = parsed
+        return parsed
 
     def add(
         self,
@@ -281,46 +405,93 @@ class RowBuilder:
         schemes: IdSchemes | None = None,
     ) -> None:
         """Add the row, or an issue for each field that is missing or does not parse."""
-        bad = False
-        refs = {"dataElement": clean(data_element), "orgUnit": clean(org_unit)}
-        for name, ref in refs.items():
-            if ref is None:
-                self.issue(position, name, None, _("%(field)s is missing") % {"field": name})
+        self.add_fast(
+            position,
+            data_element,
+            period,
+            org_unit,
+            category_option_combo,
+            attribute_option_combo,
+            value,
+            comment,
+            follow_up,
+            data_set,
+            stored_by,
+            last_updated,
+            disaggregation,
+            attribute_disaggregation,
+            schemes,
+        )
+
+    def add_fast(
+        self,
+        position: int,
+        data_element: object,
+        period: object,
+        org_unit: object,
+        category_option_combo: object = None,
+        attribute_option_combo: object = None,
+        value: object = None,
+        comment: object = None,
+        follow_up: object = None,
+        data_set: object = None,
+        stored_by: object = None,
+        last_updated: object = None,
+        disaggregation: tuple[tuple[str, str], ...] = (),
+        attribute_disaggregation: tuple[tuple[str, str], ...] = (),
+        schemes: IdSchemes | None = None,
+    ) -> None:
+        """add() with positional arguments (the parsers' hot loop)."""
+        de = data_element.strip() if type(data_element) is str else clean(data_element)
+        ou = org_unit.strip() if type(org_unit) is str else clean(org_unit)
+        period_id = self._period(period)
+        follow = follow_up if follow_up is None or type(follow_up) is bool else self._follow_up(follow_up)
+        if not de or not ou or type(period_id) is not str or isinstance(follow, InvalidInput):
+            bad = False
+            if not de:
+                self.issue(position, "dataElement", None, _("%(field)s is missing") % {"field": "dataElement"})
                 bad = True
-        period_id = ""
-        try:
-            period_id = check_period(None if period is None else str(period))
-        except InvalidInput as exc:
-            self.issue(position, "period", period, exc.message)
-            bad = True
-        follow = None
-        try:
-            follow = parse_follow_up(follow_up)
-        except InvalidInput as exc:
-            self.issue(position, "followup", follow_up, exc.message)
-            bad = True
-        if bad:
-            return
-        self.result.rows.append(
-            ParsedRow(
-                data=ExchangeValue(
-                    data_element=refs["dataElement"] or "",
-                    period=period_id,
-                    org_unit=refs["orgUnit"] or "",
-                    category_option_combo=clean(category_option_combo),
-                    value=text_or_none(value),
-                    comment=text_or_none(comment),
-                    follow_up=follow,
-                    attribute_option_combo=clean(attribute_option_combo),
-                ),
-                source=self.source,
-                kind=self.kind,
-                position=position,
-                schemes=schemes or self.schemes,
-                data_set=clean(data_set),
-                stored_by=clean(stored_by),
-                last_updated=clean(last_updated),
-                disaggregation=disaggregation,
-                attribute_disaggregation=attribute_disaggregation,
+            if not ou:
+                self.issue(position, "orgUnit", None, _("%(field)s is missing") % {"field": "orgUnit"})
+                bad = True
+            if isinstance(period_id, InvalidInput):
+                self.issue(position, "period", period, period_id.message)
+                bad = True
+            if isinstance(follow, InvalidInput):
+                self.issue(position, "followup", follow_up, follow.message)
+                bad = True
+            if bad:
+                return
+        if type(category_option_combo) is str:
+            category_option_combo = category_option_combo.strip() or None
+        elif category_option_combo is not None:
+            category_option_combo = clean(category_option_combo)
+        if type(value) is not str:
+            value = None if value is None else str(value)
+        if not value:
+            value = None
+        if type(comment) is not str:
+            comment = None if comment is None else str(comment)
+        if not comment:
+            comment = None
+        self.result.records.append(
+            (
+                de,
+                period_id,
+                ou,
+                category_option_combo,
+                value,
+                comment,
+                follow,
+                clean(attribute_option_combo) if attribute_option_combo else None,
+                self.source,
+                self.kind,
+                position,
+                schemes or self.schemes,
+                clean(data_set) if data_set else None,
+                clean(stored_by) if stored_by else None,
+                clean(last_updated) if last_updated else None,
+                disaggregation,
+                attribute_disaggregation,
             )
         )
