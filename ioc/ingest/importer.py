@@ -66,7 +66,7 @@ from ioc.ingest.rows import (
     RowIssue,
     without_gc,
 )
-from ioc.ingest.staging import VT_NUMBER, VT_OF, Stage, display, prepare_connection, sql_simple
+from ioc.ingest.staging import COLUMNS, VT_NUMBER, VT_OF, Stage, display, prepare_connection, sql_simple
 from ioc.ingest.summary import ERROR, MAX_STORED_CONFLICTS, STRATEGIES, SUCCESS, WARNING, ImportSummary
 from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSet, DataSetElement, ValueType
 from ioc.orgunits.models import OrgUnit
@@ -76,6 +76,8 @@ Progress = Callable[[int, int], None]
 # DHIS2's uid of its default category option combo: accepted wherever the default combo is meant.
 DHIS2_DEFAULT_COC = "HllvX50cXC0"
 VALIDATE_CHUNK = 50_000
+# Up to this many (unit, period) pairs changed, an import runs the validation rules on them at once.
+VALIDATE_INLINE_PAIRS = 5_000
 
 
 class _Bad:
@@ -641,9 +643,11 @@ def do_import(
     source: str,
     progress: Progress | None = None,
     options: dict[str, Any] | None = None,
+    validate: bool = True,
 ) -> ImportSummary:
     """Import the rows of one or more parsed files (see the module's docstring). NotAllowed when the user
-    may not enter data at all; every other problem is a conflict in the summary."""
+    may not enter data at all; every other problem is a conflict in the summary. With `validate`, the
+    validation rules then run on the (unit, period) pairs the import changed (summary.validation)."""
     require(user, Action.ENTER_DATA)
     strategy = check_strategy(strategy)
     started = time.perf_counter()
@@ -667,6 +671,7 @@ def do_import(
 
     bad = len(issues)
     good = 0
+    touched: set[tuple[int, str]] = set()
     timings = summary.timings
     prepare_connection()
     lap = time.perf_counter()
@@ -694,6 +699,8 @@ def do_import(
             else:
                 summary.ignored = bad + checked.duplicates
                 _stage_and_write(user, strategy, via, dry_run, checked, summary, tick, timings)
+                if summary.imported + summary.updated + summary.deleted:
+                    touched = {(row[OU], row[PERIOD]) for row in checked.rows}
             if dry_run:
                 transaction.set_rollback(True)
             lap = time.perf_counter()
@@ -728,7 +735,41 @@ def do_import(
     summary.description = _describe(summary, len(summary.conflicts))
     summary.seconds = time.perf_counter() - started
     _finish(user, run, summary, source, via)
+    if validate and not dry_run and summary.status != ERROR and touched:
+        summary.validation = validate_after_import(user, touched, via)
     return summary
+
+
+OU, PERIOD = COLUMNS.index("ou"), COLUMNS.index("period")
+
+
+def validate_after_import(user: User, touched: set[tuple[int, str]], via: str) -> dict[str, Any]:
+    """Run the validation rules at the (unit, period) pairs an import changed and keep the results (the
+    results page, the follow-up list). A very large import leaves it to the nightly run and says so."""
+    from ioc.quality.services import validate_and_record
+
+    if len(touched) > VALIDATE_INLINE_PAIRS:
+        return {
+            "ran": False,
+            "pairs": len(touched),
+            "message": _(
+                "Validation rules were not run on this import (%(n)s units × periods); they run tonight, or "
+                "on the data quality page"
+            )
+            % {"n": f"{len(touched):,}"},
+        }
+    found = validate_and_record(user, touched, via=via)
+    shown = [v.message for v in found.violation_list()[:20]]
+    return {
+        "ran": True,
+        "pairs": len(touched),
+        "rules": found.rules,
+        "violations": found.violations,
+        "examples": shown,
+        "message": _("Validation rules: %(n)s broken") % {"n": found.violations}
+        if found.violations
+        else _("Validation rules: none broken"),
+    }
 
 
 def record_failure(

@@ -60,6 +60,8 @@ class ImportSummary:
     seconds: float = 0.0
     # Seconds per phase (resolve, check, stage, classify, write, commit): for benchmarks and the CLI.
     timings: dict[str, float] = field(default_factory=dict)
+    # The validation rules run on what the import changed (ioc.ingest.importer.validate_after_import).
+    validation: dict[str, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -89,6 +91,7 @@ class ImportSummary:
             "importStrategy": self.strategy,
             "atomic": self.all_or_nothing,
             "importRun": self.import_run,
+            "validation": self.validation,
         }
 
     def as_dhis2(self, limit: int = MAX_STORED_CONFLICTS) -> dict[str, Any]:
@@ -109,6 +112,7 @@ class ImportSummary:
             "conflictCount": len(self.conflicts),
             "dataSetComplete": "false",
             "importRun": self.import_run,
+            "validation": self.validation,
         }
         if len(self.conflicts) > limit:
             out["conflictsOmitted"] = len(self.conflicts) - limit

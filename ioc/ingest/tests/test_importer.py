@@ -477,3 +477,34 @@ def test_a_large_import_locks_the_table_instead_of_each_value(tree, meta, users,
     summary = run(users.approver, csv("OPD,202503,08707,,,13,,,", "OPD,202503,08710,,,7,,,", "OPD,202503,08773,,,1,,,"))
     assert summary.import_count == {"imported": 1, "updated": 1, "ignored": 1, "deleted": 0}
     assert DataValueAudit.objects.filter(action="UPDATE", old_value="12", new_value="13").count() == 1
+
+
+# --- validation rules after an import -------------------------------------------------------------------
+
+
+def test_the_validation_rules_run_on_what_an_import_changed(tree, meta, users):
+    from ioc.metadata.models import ValidationRule
+    from ioc.quality.models import ValidationResult
+
+    ValidationRule.objects.create(
+        code="BEDS_LE_OPD",
+        name_vi="Giường không vượt lượt khám",
+        left="#{BEDS}",
+        operator="<=",
+        right="#{OPD}",
+        importance="HIGH",
+        period_type="Monthly",
+    )
+    bad = run(users.approver, csv("OPD,202503,08707,,,12,,,", "BEDS,202503,08707,,,40,,,"))
+    assert bad.status == "SUCCESS"
+    assert bad.validation["ran"] and bad.validation["violations"] == 1
+    assert "40" in bad.validation["examples"][0] and "12" in bad.validation["examples"][0]
+    assert ValidationResult.objects.filter(rule__code="BEDS_LE_OPD", org_unit=tree["c1"], period="202503").count() == 1
+    assert bad.as_dict()["validation"]["violations"] == 1
+    # the fix, imported: the kept result is cleared
+    fixed = run(users.approver, csv("OPD,202503,08707,,,50,,,"))
+    assert fixed.validation["violations"] == 0
+    assert not ValidationResult.objects.filter(rule__code="BEDS_LE_OPD").exists()
+    # nothing changed: nothing to validate; a dry run neither
+    assert run(users.approver, csv("OPD,202503,08707,,,50,,,")).validation == {}
+    assert run(users.approver, csv("OPD,202503,08707,,,5,,,"), dry_run=True).validation == {}

@@ -100,6 +100,10 @@ class Command(BaseCommand):
             _("imported %(imported)s, updated %(updated)s, ignored %(ignored)s, deleted %(deleted)s")
             % {k: f"{v:,}" for k, v in counts.items()}
         )
+        if summary.validation.get("message"):
+            self.stdout.write(str(summary.validation["message"]))
+            for example in summary.validation.get("examples", [])[:show]:
+                self.stdout.write(f"  {example}")
         for conflict in summary.conflicts[:show]:
             self.stdout.write("  " + conflict.as_dict()["message"])
         more = len(summary.conflicts) - show
