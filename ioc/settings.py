@@ -227,6 +227,12 @@ LOGGING = {
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# Imports: the largest file accepted (bytes), and the largest total an XLSX file may unpack to (zip bombs).
+IOC_INGEST_MAX_BYTES = int(env("IOC_INGEST_MAX_BYTES", str(100 * 1024 * 1024)) or 0)
+IOC_INGEST_XLSX_MAX_UNCOMPRESSED = int(env("IOC_INGEST_XLSX_MAX_UNCOMPRESSED", str(512 * 1024 * 1024)) or 0)
+# The address of the site as users reach it, for links in e-mails (reminders); empty: relative links.
+IOC_BASE_URL = (env("IOC_BASE_URL", "") or "").rstrip("/")
+
 # Background jobs (huey): the queue lives in VAR_DIR/huey.sqlite3, or in Redis when IOC_REDIS_URL is set.
 # `ioc serve` starts a worker process (`ioc run_huey`) beside the web server unless IOC_WORKER=false. Under
 # pytest (or IOC_JOBS_IMMEDIATE=true) jobs run at once, in the process that queues them.
