@@ -162,7 +162,9 @@ def child(values: int, preload: int, profile: bool) -> dict[str, Any]:
         began = time.perf_counter()
         parsed = parse_file(data, f"bench.{name}", limit=len(data) + 1)
         parsed_at = time.perf_counter()
-        summary = do_import(admin, parsed, source=f"bench.{name}", validate=False)  # the rules run after the commit, apart
+        summary = do_import(
+            admin, parsed, source=f"bench.{name}", validate=False
+        )  # the rules run after the commit, apart
         elapsed = time.perf_counter() - began
         if profiler is not None:
             import pstats
