@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,9 +35,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import machine, report  # noqa: E402
+from common import drop_database, machine, postgres_database, report, run_child  # noqa: E402
 
-PG_URL = os.environ.get("IOC_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ioc")
 DATA_SET = "DS_HEALTH_MONTHLY"
 UNIT_CODE = "08707"  # Phường Vĩnh Yên (from 2025-07-01), in the demo data officer's scope
 OFFICER = "nhaplieu.vinhyen"
@@ -155,43 +153,6 @@ def child(saves: int, values: bool) -> dict[str, Any]:
     }
 
 
-def run_child(database_url: str, var_dir: str, saves: int, values: bool) -> dict[str, Any]:
-    env = {**os.environ, "DATABASE_URL": database_url, "IOC_VAR_DIR": var_dir}
-    command = [sys.executable, __file__, "--child", "--saves", str(saves)]
-    if not values:
-        command.append("--no-values")
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-3000:])
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """(url of a fresh database, admin conninfo) or None when the server is not reachable."""
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    name = f"ioc_bench_{os.getpid()}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not measured: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return None
-    return PG_URL.rsplit("/", 1)[0] + "/" + name, admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def line(name: str, r: dict[str, Any]) -> str:
     def ms(way: str) -> str:
         return f"p50 {r[way]['p50']:.1f} ms, p95 {r[way]['p95']:.1f} ms"
@@ -213,15 +174,16 @@ def main() -> int:
         return 0
     print(f"cell_save: {args.saves} saves each way on {machine()}", flush=True)
     measured: list[tuple[str, dict[str, Any]]] = []
+    child_args = ["--saves", str(args.saves), *(["--no-values"] if args.no_values else [])]
     with tempfile.TemporaryDirectory(prefix="ioc-bench-") as tmp:
-        sqlite = run_child(f"sqlite:///{tmp}/bench.sqlite3", tmp, args.saves, not args.no_values)
+        sqlite = run_child(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, child_args)
         print(line("SQLite", sqlite), flush=True)
         measured.append(("sqlite", sqlite))
         pg = postgres_database()
         if pg is not None:
             url, admin = pg
             try:
-                postgres = run_child(url, tmp, args.saves, not args.no_values)
+                postgres = run_child(__file__, url, tmp, child_args)
                 print(line("PostgreSQL", postgres), flush=True)
                 measured.append(("postgresql", postgres))
             finally:

@@ -23,7 +23,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +33,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import machine, report  # noqa: E402
+from common import drop_database, machine, postgres_database, report, run_child  # noqa: E402
 
-PG_URL = os.environ.get("IOC_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ioc")
 ORM_SAMPLE = 2_000
 BULK_CREATE_SAMPLE = 50_000
 
@@ -122,46 +120,6 @@ def child(values: int) -> dict[str, Any]:
     }
 
 
-def run_child(database_url: str, var_dir: str, values: int) -> dict[str, Any]:
-    env = {**os.environ, "DATABASE_URL": database_url, "IOC_VAR_DIR": var_dir}
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", "--values", str(values)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-3000:])
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """(url of a fresh database, admin conninfo) or None when the server is not reachable."""
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    name = f"ioc_bench_{os.getpid()}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not measured: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return None
-    return PG_URL.rsplit("/", 1)[0] + "/" + name, admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def line(name: str, r: dict[str, Any]) -> str:
     return (
         f"{name}: {r['values']:,.0f} values in {r['seconds']:.1f} s = {r['bulk_load']:,.0f} values/s "
@@ -181,14 +139,14 @@ def main() -> int:
     print(f"demo_generate: {args.values:,} values on {machine()}", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="ioc-bench-") as tmp:
-        sqlite = run_child(f"sqlite:///{tmp}/bench.sqlite3", tmp, args.values)
+        sqlite = run_child(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, ["--values", str(args.values)])
         print(line("SQLite", sqlite), flush=True)
         results.append(("bulk_load_sqlite", sqlite))
         pg = postgres_database()
         if pg is not None:
             url, admin = pg
             try:
-                postgres = run_child(url, tmp, args.values)
+                postgres = run_child(__file__, url, tmp, ["--values", str(args.values)])
                 print(line("PostgreSQL", postgres), flush=True)
                 results.append(("bulk_load_postgresql", postgres))
             finally:

@@ -29,7 +29,6 @@ import argparse
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,9 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from common import machine, report  # noqa: E402
-
-PG_URL = os.environ.get("IOC_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/ioc")
+from common import drop_database, machine, postgres_database, report, run_child  # noqa: E402
 
 
 def child(values: int, preload: int, profile: bool) -> dict[str, Any]:
@@ -296,44 +293,6 @@ def raw_upsert(rows: list[Any], user_id: int) -> None:
                 cursor.executemany(statement, params)
 
 
-def run_child(database_url: str, var_dir: str, values: int, preload: int, profile: bool) -> dict[str, Any]:
-    env = {**os.environ, "DATABASE_URL": database_url, "IOC_VAR_DIR": var_dir}
-    command = [sys.executable, __file__, "--child", "--values", str(values), "--preload", str(preload)]
-    if profile:
-        command.append("--profile")
-    proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)
-    if proc.returncode != 0:
-        raise RuntimeError(f"benchmark child failed ({database_url.split(':')[0]})")
-    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
-def postgres_database() -> tuple[str, str] | None:
-    """(url of a fresh database, admin conninfo) or None when the server is not reachable."""
-    try:
-        import psycopg
-    except ImportError:
-        print("PostgreSQL not measured: psycopg is not installed", file=sys.stderr)
-        return None
-    admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    name = f"ioc_bench_ingest_{os.getpid()}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error as exc:
-        print(f"PostgreSQL not measured: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return None
-    return PG_URL.rsplit("/", 1)[0] + "/" + name, admin
-
-
-def drop_database(admin: str, url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def line(name: str, r: dict[str, Any]) -> str:
     return (
         f"{name}: raw_bulk {r['raw_bulk']:,.0f}/s; CSV end to end {r['csv_end_to_end']:,.0f}/s "
@@ -358,15 +317,22 @@ def main() -> int:
         return 0
     print(f"ingest: {args.values:,} values per import, {args.preload:,} pre-loaded, on {machine()}", flush=True)
     results: list[tuple[str, dict[str, Any]]] = []
+    child_args = [
+        "--values",
+        str(args.values),
+        "--preload",
+        str(args.preload),
+        *(["--profile"] if args.profile else []),
+    ]
     with tempfile.TemporaryDirectory(prefix="ioc-bench-") as tmp:
-        sqlite = run_child(f"sqlite:///{tmp}/bench.sqlite3", tmp, args.values, args.preload, args.profile)
+        sqlite = run_child(__file__, f"sqlite:///{tmp}/bench.sqlite3", tmp, child_args, keep_stderr=True)
         print(line("SQLite", sqlite), flush=True)
         results.append(("sqlite", sqlite))
-        pg = postgres_database()
+        pg = postgres_database("ioc_bench_ingest")
         if pg is not None:
             url, admin = pg
             try:
-                postgres = run_child(url, tmp, args.values, args.preload, args.profile)
+                postgres = run_child(__file__, url, tmp, child_args, keep_stderr=True)
                 print(line("PostgreSQL", postgres), flush=True)
                 results.append(("postgresql", postgres))
             finally:

@@ -37,6 +37,8 @@ def health_only(world):
 
 def test_due_soon_reminds_the_responsible_users_once_a_day(health_only):
     today = DUE - dt.timedelta(days=2)
+    health_only.officer2.preferred_language = "en"  # officer1 keeps the default, Vietnamese
+    health_only.officer2.save(update_fields=["preferred_language"])
     run = do_send_reminders(today)
     # C1, C2 (officer1 and colleague1), D2, C3 (officer2); C4 is closed
     assert run.reports == 4 and run.notifications == 6 and run.already_sent == 0
@@ -53,7 +55,10 @@ def test_due_soon_reminds_the_responsible_users_once_a_day(health_only):
     assert run.emails == 2 and sorted(m.to[0] for m in mail.outbox) == ["hoa@example.vn", "lap@example.vn"]
     hoa = next(m for m in mail.outbox if m.to == ["hoa@example.vn"])
     assert "Xã Đại Đình" in hoa.body and "Xã Tam Quan" in hoa.body and "12/03/2026" in hoa.body
-    assert hoa.subject == "IOC: reminder — 2 reports to submit"
+    # each e-mail in its recipient's language
+    assert hoa.subject == "IOC: nhắc nhở — 2 báo cáo cần nộp"
+    lap = next(m for m in mail.outbox if m.to == ["lap@example.vn"])
+    assert lap.subject.startswith("IOC: reminder — ") and "Xã Xuân Hòa" in lap.body
     # again the same day: nothing new
     again = do_send_reminders(today)
     assert again.notifications == 0 and again.already_sent == 6 and again.emails == 0
