@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(self.style.SUCCESS(f"ioc is serving on http://{shown}:{port}/  (Ctrl+C stops it)"))
         worker = None if options["no_worker"] else self._start_worker()
+        # A service manager stops us with SIGTERM: leave through `finally`, so the worker stops with us.
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
             serve(application, host=host, port=port, threads=options["threads"], ident="ioc", _quiet=True)
         finally:
