@@ -16,7 +16,8 @@ from ioc.audit.models import Via
 from ioc.core.errors import IocError
 from ioc.entry import selectors
 from ioc.metadata.models import ValidationRule
-from ioc.quality.validation import Violation, validate_form
+from ioc.quality.validation import validate_form
+from ioc.quality.violations import Violation
 from ioc.workflow.services import do_complete, do_reopen
 
 # The field of do_complete's errors that name an empty compulsory cell.

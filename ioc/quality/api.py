@@ -27,7 +27,7 @@ from ioc.quality import selectors
 from ioc.quality.jobs import KIND, job_params
 from ioc.quality.schemas import ResultList, ResultOut, ResultQuery, RunIn, RunOut, ValueInvolved, ViolationOut
 from ioc.quality.services import SYNC_LIMIT, build_scope, run_scope
-from ioc.quality.validation import Violation, describe_results
+from ioc.quality.violations import Violation, describe_results
 
 router = Router(tags=["validation"])
 

@@ -22,7 +22,8 @@ from ioc.metadata.models import CategoryOptionCombo, DataElement, DataSet, Perio
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.selectors import subtree_q
 from ioc.quality.models import ValidationResult, ValidationRun
-from ioc.quality.validation import IMPORTANCE_ORDER, rules_for_data_set
+from ioc.quality.rules import IMPORTANCE_ORDER
+from ioc.quality.validation import rules_for_data_set
 
 NUMERIC_TYPES = (ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE)
 

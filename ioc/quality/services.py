@@ -37,17 +37,9 @@ from ioc.metadata.models import DataSet, ValidationRule
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.selectors import resolve_code, subtree_q
 from ioc.quality.models import ValidationResult, ValidationRun
-from ioc.quality.validation import (
-    Outcome,
-    ScopeResult,
-    Violation,
-    evaluate_keys,
-    evaluate_scope,
-    home_data_sets,
-    periods_in,
-    rules_for_data_set,
-    violations_of,
-)
+from ioc.quality.rules import Outcome, ScopeResult, evaluate_scope, periods_in
+from ioc.quality.validation import evaluate_keys, rules_for_data_set
+from ioc.quality.violations import Violation, home_data_sets, violations_of
 
 ProgressFn = Callable[[int, int], None]
 # Runs estimated at more rule evaluations than this (units × periods × rules) go to a background job from the

@@ -32,7 +32,7 @@ from ioc.orgunits.models import OrgUnit
 from ioc.quality import outliers, selectors
 from ioc.quality.forms import FollowUpFilterForm, NoteForm, OutlierForm, ResultFilterForm, RunForm
 from ioc.quality.services import SYNC_LIMIT, build_scope, do_resolve_result, do_set_result_follow_up, run_scope
-from ioc.quality.validation import Violation, describe_results
+from ioc.quality.violations import Violation, describe_results
 
 PER_GROUP = 100  # results shown per importance; the filters narrow the rest
 FOLLOW_UP_ROWS = 200

@@ -7,7 +7,9 @@ from django.utils import translation
 
 from ioc.core.errors import InvalidInput, NotAllowed, NotFound
 from ioc.metadata.models import ValidationRule
-from ioc.quality.validation import compile_rules, format_number, rules_for_data_set, validate_form, validate_values
+from ioc.quality.rules import compile_rules
+from ioc.quality.validation import rules_for_data_set, validate_form, validate_values
+from ioc.quality.violations import format_number
 
 pytestmark = pytest.mark.django_db
 
