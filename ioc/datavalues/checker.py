@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -162,28 +162,10 @@ class Checker:
         set_ids = {ds.pk for sets in self.sets_of_element.values() for ds in sets}
         if not set_ids:
             return
-        # Only the locks that could cover these rows: for a period containing one of theirs, on one of their
-        # units or an ancestor.
-        lock_periods: set[str] = set()
-        for period in {p for p in self.periods.values() if isinstance(p, Period)} | self.given_periods:
-            rank = PERIOD_TYPES.index(period.period_type)
-            lock_periods.update(period.rollup(t).id for t in PERIOD_TYPES[rank:])
-        ancestors = {pk for unit in self.units_by_id.values() for pk in unit.ancestor_ids()}
-        locks = PeriodLock.objects.select_related("org_unit").filter(
-            data_set_id__in=set_ids, period__in=lock_periods, org_unit_id__in=ancestors
-        )
-        for lock in locks:
-            try:
-                self.locks_by_set[lock.data_set_id].append((parse_period(lock.period), lock))
-            except InvalidInput:
-                continue
-        expiring = [ds.pk for sets in self.sets_of_element.values() for ds in sets if ds.expiry_days > 0]
-        if expiring and self.units_by_id:
-            through = DataSet.org_units.through
-            unit_ids = list(self.units_by_id)
-            for i in range(0, len(unit_ids), CHUNK):
-                pairs = through.objects.filter(dataset_id__in=expiring, orgunit_id__in=unit_ids[i : i + CHUNK])
-                self.assigned.update(pairs.values_list("dataset_id", "orgunit_id"))
+        periods = {p for p in self.periods.values() if isinstance(p, Period)} | self.given_periods
+        self.locks_by_set.update(locks_covering(set_ids, periods, self.units_by_id.values()))
+        sets = {ds for sets in self.sets_of_element.values() for ds in sets}
+        self.assigned.update(expiring_assignments(sets, self.units_by_id))
 
     # ---- one row
 
@@ -270,6 +252,46 @@ class Checker:
         if self.bypass_expiry:
             return
         checks.not_expired(unit, period, sets, self.assigned, self.today)
+
+
+def locks_covering(
+    set_ids: Collection[int], periods: Iterable[Period], units: Iterable[OrgUnit]
+) -> dict[int, list[tuple[Period, PeriodLock]]]:
+    """The period locks (by data set id, each with its parsed period) that could cover a value of one of these
+    periods on one of these units: of these data sets, for a period containing one of them, on one of the
+    units or an ancestor. One query. checks.not_locked decides which of them covers a given value."""
+    lock_periods: set[str] = set()
+    for period in periods:
+        rank = PERIOD_TYPES.index(period.period_type)
+        lock_periods.update(period.rollup(t).id for t in PERIOD_TYPES[rank:])
+    ancestors = {pk for unit in units for pk in unit.ancestor_ids()}
+    found: dict[int, list[tuple[Period, PeriodLock]]] = defaultdict(list)
+    if not set_ids or not lock_periods or not ancestors:
+        return found
+    locks = PeriodLock.objects.select_related("org_unit").filter(
+        data_set_id__in=set_ids, period__in=lock_periods, org_unit_id__in=ancestors
+    )
+    for lock in locks:
+        try:
+            found[lock.data_set_id].append((parse_period(lock.period), lock))
+        except InvalidInput:
+            continue
+    return found
+
+
+def expiring_assignments(sets: Iterable[DataSet], unit_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """(data set id, unit id) for the data sets that expire (checks.not_expired) and are assigned to these
+    units, in chunks of ids."""
+    expiring = sorted({ds.pk for ds in sets if ds.expiry_days > 0})
+    ids = list(unit_ids)
+    pairs: set[tuple[int, int]] = set()
+    if not expiring:
+        return pairs
+    through = DataSet.org_units.through
+    for i in range(0, len(ids), CHUNK):
+        rows = through.objects.filter(dataset_id__in=expiring, orgunit_id__in=ids[i : i + CHUNK])
+        pairs.update(rows.values_list("dataset_id", "orgunit_id"))
+    return pairs
 
 
 def _parse_or_error(text: str) -> Period | InvalidInput:

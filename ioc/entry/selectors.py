@@ -23,8 +23,9 @@ from ioc.accounts.models import User
 from ioc.accounts.permissions import Action, can
 from ioc.accounts.scopes import can_enter_unit, can_view_unit, enterable_q, scope_description
 from ioc.core.errors import InvalidInput, Locked, NotAllowed, NotFound
-from ioc.core.periods import PERIOD_TYPES, Period, parse_period, period_for_date
+from ioc.core.periods import Period, parse_period, period_for_date
 from ioc.datavalues import checks
+from ioc.datavalues.checker import locks_covering
 from ioc.datavalues.models import DataValue, DataValueAudit, PeriodLock
 from ioc.datavalues.selectors import value_history, values_for
 from ioc.datavalues.values import format_value
@@ -91,18 +92,7 @@ class _Locks:
     def __init__(self, data_set: DataSet, unit: OrgUnit, periods: Iterable[Period]) -> None:
         self.data_set = data_set
         self.unit = unit
-        ids: set[str] = set()
-        for period in periods:
-            rank = PERIOD_TYPES.index(period.period_type)
-            ids.update(period.rollup(t).id for t in PERIOD_TYPES[rank:])
-        self.locks: list[tuple[Period, PeriodLock]] = []
-        for lock in PeriodLock.objects.select_related("org_unit").filter(
-            data_set=data_set, period__in=ids, org_unit_id__in=unit.ancestor_ids()
-        ):
-            try:
-                self.locks.append((parse_period(lock.period), lock))
-            except InvalidInput:
-                continue
+        self.locks = locks_covering([data_set.pk], periods, [unit]).get(data_set.pk, [])
         self.locks.sort(key=lambda pl: self.ORDER.index(PeriodLock.Kind(pl[1].kind)))
 
     def covering(self, period: Period) -> tuple[PeriodLock, str] | None:

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ioc.accounts.models import User
-from ioc.core.errors import InvalidInput, IocError
-from ioc.core.periods import PERIOD_TYPES, Period, parse_period
+from ioc.core.errors import IocError
+from ioc.core.periods import Period, parse_period
 from ioc.datavalues import checks
-from ioc.datavalues.checker import CHUNK
+from ioc.datavalues.checker import CHUNK, expiring_assignments, locks_covering
 from ioc.datavalues.models import PeriodLock
 from ioc.ingest.rows import (
     R_ELEMENT,
@@ -168,26 +168,8 @@ class Resolver:
         set_ids = {ds.pk for sets in self.sets_of.values() for ds in sets}
         if not set_ids or not self.units:
             return
-        lock_periods: set[str] = set()
-        for period in self.periods.values():
-            rank = PERIOD_TYPES.index(period.period_type)
-            lock_periods.update(period.rollup(t).id for t in PERIOD_TYPES[rank:])
-        ancestors = {pk for unit in self.units.values() for pk in unit.ancestor_ids()}
-        locks = PeriodLock.objects.select_related("org_unit").filter(
-            data_set_id__in=set_ids, period__in=lock_periods, org_unit_id__in=ancestors
-        )
-        for lock in locks:
-            try:
-                self.locks_by_set[lock.data_set_id].append((parse_period(lock.period), lock))
-            except InvalidInput:
-                continue
-        expiring = {ds.pk for sets in self.sets_of.values() for ds in sets if ds.expiry_days > 0}
-        if expiring:
-            through = DataSet.org_units.through
-            unit_ids = list(self.units)
-            for i in range(0, len(unit_ids), CHUNK):
-                pairs = through.objects.filter(dataset_id__in=expiring, orgunit_id__in=unit_ids[i : i + CHUNK])
-                self.assigned.update(pairs.values_list("dataset_id", "orgunit_id"))
+        self.locks_by_set.update(locks_covering(set_ids, self.periods.values(), self.units.values()))
+        self.assigned = expiring_assignments({ds for sets in self.sets_of.values() for ds in sets}, self.units)
 
     # ---- resolving one distinct reference
 
