@@ -56,11 +56,3 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
-
-    @property
-    def percent(self) -> int:
-        if self.is_finished and self.status != self.Status.ERROR:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, int(self.done * 100 / self.total))

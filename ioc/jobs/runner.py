@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,10 +80,7 @@ def run_job(job_id: int) -> Job | None:
 
 
 def _jsonable(result: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    from django.core.serializers.json import DjangoJSONEncoder
-
+    """The result as the JSON column will give it back (dates as text, tuples as lists)."""
     return dict(json.loads(json.dumps(result, cls=DjangoJSONEncoder, ensure_ascii=False)))
 
 

@@ -30,6 +30,9 @@ from ioc.metadata.models import DataSet
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.selectors import resolve_code
 from ioc.workflow import selectors, services
+from ioc.workflow.approvals import form_state
+from ioc.workflow.completeness import GROUPS, DateRange, Periods, completeness_view
+from ioc.workflow.completeness import late_reports as select_late_reports
 from ioc.workflow.models import State, Submission
 from ioc.workflow.schemas import (
     ApprovalOut,
@@ -150,7 +153,7 @@ def post_registrations(request: HttpRequest, body: RegistrationsIn) -> Registrat
 
 def _approval(request: HttpRequest, q: FormQuery) -> ApprovalOut:
     user = current_user(request)
-    state = selectors.form_state(user, services.resolve(q.ds, q.ou, q.pe))
+    state = form_state(user, services.resolve(q.ds, q.ou, q.pe))
     s = state.submission
     return ApprovalOut(
         dataSet=state.key.data_set.code,
@@ -214,12 +217,10 @@ def unapprove(request: HttpRequest, q: Query[FormQuery], body: ReasonIn) -> Appr
     return _approval(request, q)
 
 
-def _completeness_args(
-    request: HttpRequest, q: CompletenessQuery
-) -> tuple[list[DataSet], selectors.Periods, OrgUnit | None]:
+def _completeness_args(request: HttpRequest, q: CompletenessQuery) -> tuple[list[DataSet], Periods, OrgUnit | None]:
     user = current_user(request)
     data_sets = _data_sets(_split(q.data_set)) if q.data_set else selectors.data_sets_for(user)
-    periods: selectors.Periods
+    periods: Periods
     if q.period:
         if q.start_date or q.end_date:
             raise InvalidInput(_("period: give periods or startDate and endDate, not both"), field="period")
@@ -227,12 +228,12 @@ def _completeness_args(
     elif q.start_date and q.end_date:
         if q.end_date < q.start_date:
             raise InvalidInput(_("endDate: before startDate"), field="endDate")
-        periods = selectors.DateRange(q.start_date, q.end_date)
+        periods = DateRange(q.start_date, q.end_date)
     else:
         raise InvalidInput(_("period: required (or startDate and endDate)"), field="period")
-    if q.group_by not in selectors.GROUPS:
+    if q.group_by not in GROUPS:
         raise InvalidInput(
-            _("groupBy: one of %(groups)s, not '%(v)s'") % {"groups": ", ".join(selectors.GROUPS), "v": q.group_by},
+            _("groupBy: one of %(groups)s, not '%(v)s'") % {"groups": ", ".join(GROUPS), "v": q.group_by},
             field="groupBy",
         )
     return data_sets, periods, _unit(q.org_unit) if q.org_unit else None
@@ -246,7 +247,7 @@ def _completeness_args(
 def completeness(request: HttpRequest, q: Query[CompletenessQuery]) -> CompletenessOut:
     require_scope(request, "data:read")
     data_sets, periods, root = _completeness_args(request, q)
-    view = selectors.completeness_view(current_user(request), data_sets, periods, root, q.group_by)
+    view = completeness_view(current_user(request), data_sets, periods, root, q.group_by)
     return CompletenessOut(groupBy=q.group_by, total=RateOut.of(view.total), rows=[RateOut.of(r) for r in view.rows])
 
 
@@ -254,5 +255,5 @@ def completeness(request: HttpRequest, q: Query[CompletenessQuery]) -> Completen
 def late_reports(request: HttpRequest, q: Query[LateQuery]) -> LateList:
     require_scope(request, "data:read")
     data_sets, periods, root = _completeness_args(request, q)
-    rows = selectors.late_reports(current_user(request), data_sets, periods, root, sort=q.sort)
+    rows = select_late_reports(current_user(request), data_sets, periods, root, sort=q.sort)
     return LateList(items=[LateOut.of(r) for r in rows], count=len(rows))

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from ioc.workflow.completeness import LateReport, RateRow
 from ioc.workflow.models import State
-from ioc.workflow.selectors import LateReport, RateRow
 
 Table = tuple[list[str], list[list[object]]]
 

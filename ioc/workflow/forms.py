@@ -15,7 +15,7 @@ from ioc.core.errors import InvalidInput
 from ioc.core.periods import MONTHLY, Period, parse_period, period_for_date
 from ioc.metadata.models import DataSet
 from ioc.orgunits.models import OrgUnit
-from ioc.workflow.selectors import GROUPS, check_sort
+from ioc.workflow.completeness import GROUPS, check_sort
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

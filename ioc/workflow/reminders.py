@@ -1,10 +1,10 @@
 """Reminders of reports due soon or overdue, to the users responsible for them, in the app and by e-mail.
 
 do_send_reminders(today) is a system action, run every morning (ioc.workflow.tasks, huey) and by
-`ioc workflow reminders`. For each expected report not yet received (ioc.workflow.selectors) whose due date
+`ioc workflow reminders`. For each expected report not yet received (ioc.workflow.completeness) whose due date
 (period end + timely days) is within DUE_SOON_DAYS from today (kind DUE_SOON) or past by at most
 LATE_WINDOW_DAYS and whose period is not closed for entry (kind LATE), each responsible user
-(selectors.responsible_users) gets one notification — at most one per (user, data set, unit, period, kind)
+(ioc.workflow.responsible.responsible_users) gets one notification — at most one per (user, data set, unit, period, kind)
 and day, however often it runs — and one e-mail per run listing all of theirs (when they have an address).
 """
 
@@ -23,8 +23,9 @@ from ioc.audit.services import record
 from ioc.core.periods import periods_between
 from ioc.metadata.models import DataSet
 from ioc.workflow import notify
+from ioc.workflow.completeness import Report, expected_reports, outstanding
 from ioc.workflow.models import Notification, Reminder
-from ioc.workflow.selectors import Report, expected_reports, outstanding, responsible_users
+from ioc.workflow.responsible import responsible_users
 
 DUE_SOON_DAYS = 3
 LATE_WINDOW_DAYS = 30

@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from ioc.workflow.selectors import LateReport, RateRow
+from ioc.workflow.completeness import LateReport, RateRow
 
 
 class FormQuery(Schema):

@@ -28,6 +28,8 @@ from ioc.accounts.permissions import Action, can
 from ioc.audit.models import Via
 from ioc.core.errors import IocError
 from ioc.workflow import exports, selectors, services
+from ioc.workflow.approvals import TreeRow, awaiting_approval, form_state, tree_states
+from ioc.workflow.completeness import CompletenessView, DateRange, completeness_view
 from ioc.workflow.forms import GROUP_LABELS, ActionForm, ApprovalFilter, CompletenessFilter, TreeFilter, last_period
 from ioc.workflow.models import Notification
 from ioc.workflow.notify import text as notification_text
@@ -54,7 +56,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
     data_set = period = None
     if form.is_bound and form.is_valid():
         data_set, period = form.cleaned_data.get("ds"), form.cleaned_data.get("pe")
-    waiting = selectors.awaiting_approval(user, data_set=data_set, period=period) if not form.errors else []
+    waiting = awaiting_approval(user, data_set=data_set, period=period) if not form.errors else []
     return render(
         request,
         "workflow/approvals.html",
@@ -69,7 +71,7 @@ def tree(request: HttpRequest) -> HttpResponse:
     data_sets = selectors.data_sets_for(user)
     units = selectors.filter_units(user)
     form = TreeFilter(request.GET or None, data_sets=data_sets, units=units)
-    rows: list[selectors.TreeRow] = []
+    rows: list[TreeRow] = []
     data_set = period = root = None
     if not form.is_bound or form.is_valid():
         cleaned = form.cleaned_data if form.is_bound else {}
@@ -89,7 +91,7 @@ def tree(request: HttpRequest) -> HttpResponse:
                     },
                 )
             else:
-                rows = selectors.tree_states(user, data_set, period, root)
+                rows = tree_states(user, data_set, period, root)
     return render(
         request,
         "workflow/tree.html",
@@ -111,7 +113,7 @@ def form_detail(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     try:
         key = services.resolve(request.GET.get("ds", ""), request.GET.get("ou", ""), request.GET.get("pe", ""))
-        state = selectors.form_state(user, key)
+        state = form_state(user, key)
     except IocError as exc:
         return render(request, "workflow/form_error.html", {"message": exc.message}, status=exc.status)
     return render(request, "workflow/form.html", {"f": state, "here": request.get_full_path(), **_media(request)})
@@ -227,13 +229,13 @@ def _late_columns(sort: str) -> list[dict[str, Any]]:
     return out
 
 
-def _completeness(user: User, form: CompletenessFilter, data_sets: list[Any]) -> selectors.CompletenessView:
+def _completeness(user: User, form: CompletenessFilter, data_sets: list[Any]) -> CompletenessView:
     data = form.cleaned_data
     chosen = [data["ds"]] if data.get("ds") else data_sets
-    return selectors.completeness_view(
+    return completeness_view(
         user,
         chosen,
-        selectors.DateRange(data["start_date"], data["end_date"]),
+        DateRange(data["start_date"], data["end_date"]),
         data.get("root"),
         data["group"],
         sort=data["sort"],

@@ -9,8 +9,16 @@ from django.utils import timezone
 
 from ioc.accounts.testing import make_user
 from ioc.core.periods import parse_period
-from ioc.workflow import selectors
-from ioc.workflow.selectors import DateRange, completeness, late_reports, reporting_rate, reporting_rate_on_time
+from ioc.workflow.approvals import awaiting_approval, tree_states
+from ioc.workflow.completeness import (
+    DateRange,
+    completeness,
+    late_reports,
+    reporting_counts,
+    reporting_rate,
+    reporting_rate_on_time,
+)
+from ioc.workflow.responsible import responsible_users
 from ioc.workflow.services import do_approve, do_complete, do_return
 
 from .conftest import fill
@@ -103,7 +111,7 @@ def test_reporting_rate_metrics(world, month, reports):
     assert reporting_rate_on_time(world.health, None, reports) == 0.0
     assert reporting_rate(world.edu, world.d1, month) is None  # not a yearly period: nothing expected
     counts_year = parse_period(str(month.start.year))
-    counts = selectors.reporting_counts(world.health, world.p, counts_year)
+    counts = reporting_counts(world.health, world.p, counts_year)
     assert counts.expected == 4 * months_begun(counts_year) and counts.received == 3 and counts.on_time == 2
 
 
@@ -125,53 +133,47 @@ def test_late_reports_with_responsible_users(world, month, reports):
 
 def test_responsible_users_prefer_the_nearest_then_the_agency_then_data_officers(world, month):
     province_wide = make_user("tichhop", ["integrator"], entry=[world.p], agency=world.syt)
-    assert selectors.responsible_users({(world.health.pk, world.c1.pk)})[(world.health.pk, world.c1.pk)] == [
+    assert responsible_users({(world.health.pk, world.c1.pk)})[(world.health.pk, world.c1.pk)] == [
         world.colleague1,
         world.officer1,
     ]
     world.officer1.agency = world.syt
     world.officer1.save()
-    assert selectors.responsible_users({(world.health.pk, world.c1.pk)})[(world.health.pk, world.c1.pk)] == [
-        world.officer1
-    ]
+    assert responsible_users({(world.health.pk, world.c1.pk)})[(world.health.pk, world.c1.pk)] == [world.officer1]
     # P itself: only the province-wide account covers it
-    assert selectors.responsible_users({(world.health.pk, world.p.pk)})[(world.health.pk, world.p.pk)] == [
-        province_wide
-    ]
+    assert responsible_users({(world.health.pk, world.p.pk)})[(world.health.pk, world.p.pk)] == [province_wide]
     # inactive users and users without an entry role are never responsible
     province_wide.is_active = False
     province_wide.save()
-    assert selectors.responsible_users({(world.health.pk, world.p.pk)})[(world.health.pk, world.p.pk)] == [
-        world.approver_p
-    ]
+    assert responsible_users({(world.health.pk, world.p.pk)})[(world.health.pk, world.p.pk)] == [world.approver_p]
 
 
 def test_awaiting_approval_lists_forms_and_ready_units_without_a_form(world, month):
     for unit in (world.c1, world.c2):
         fill(world, unit, month)
         do_complete(world.officer1, world.health, unit, month)
-    waiting = selectors.awaiting_approval(world.approver1)
+    waiting = awaiting_approval(world.approver1)
     assert [(w.org_unit.code, w.ready, w.aggregate) for w in waiting] == [("C1", True, False), ("C2", True, False)]
-    assert selectors.awaiting_approval(world.officer1) == []
-    assert selectors.awaiting_approval(world.approver2) == []
+    assert awaiting_approval(world.officer1) == []
+    assert awaiting_approval(world.approver2) == []
     do_approve(world.approver1, world.health, world.c1, month)
-    assert [w.org_unit.code for w in selectors.awaiting_approval(world.approver1)] == ["C2"]
+    assert [w.org_unit.code for w in awaiting_approval(world.approver1)] == ["C2"]
     do_approve(world.approver1, world.health, world.c2, month)
-    waiting = selectors.awaiting_approval(world.approver1)
+    waiting = awaiting_approval(world.approver1)
     assert [(w.org_unit.code, w.aggregate, w.children_approved, w.children_total) for w in waiting] == [
         ("D1", True, 2, 2)
     ]
-    assert selectors.awaiting_approval(world.approver_p, data_set=world.edu) == []
-    assert [w.org_unit.code for w in selectors.awaiting_approval(world.approver_p, period=month)] == ["D1"]
+    assert awaiting_approval(world.approver_p, data_set=world.edu) == []
+    assert [w.org_unit.code for w in awaiting_approval(world.approver_p, period=month)] == ["D1"]
     do_approve(world.approver1, world.health, world.d1, month)
-    assert selectors.awaiting_approval(world.approver1) == []
+    assert awaiting_approval(world.approver1) == []
     # the province waits for D2
-    assert selectors.awaiting_approval(world.approver_p) == []
+    assert awaiting_approval(world.approver_p) == []
 
 
 def test_tree_states_are_scoped_and_in_tree_order(world, month):
-    rows_ = selectors.tree_states(world.officer1, world.health, month)
+    rows_ = tree_states(world.officer1, world.health, month)
     assert [(r.unit.code, r.indent, r.has_form) for r in rows_] == [("D1", 0, False), ("C1", 1, True), ("C2", 1, True)]
-    rows_ = selectors.tree_states(world.admin, world.health, month)
+    rows_ = tree_states(world.admin, world.health, month)
     assert [r.unit.code for r in rows_] == ["P1", "D1", "C1", "C2", "D2", "C3"]
     assert not any(r.may_approve for r in rows_)
