@@ -8,6 +8,7 @@ form's children and parent up the tree, where completeness only counts forms fla
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from ioc.orgunits.models import OrgUnit
 from ioc.workflow import services
 from ioc.workflow.models import State, Submission, SubmissionEvent
 from ioc.workflow.services import FormKey, due_date
-from ioc.workflow.tree import approval_children, approval_tree, has_form, open_during
+from ioc.workflow.tree import approval_children, approval_tree, has_form, open_during, units_with_form
 
 # --- one form -------------------------------------------------------------------------------------------
 
@@ -146,12 +147,38 @@ class Waiting:
         return self.submission is not None and self.submission.state == State.SUBMITTED
 
 
-def _children_status(
-    data_set: DataSet, unit: OrgUnit, period: Period, approved: set[int]
-) -> tuple[int, int, list[OrgUnit]]:
-    children = approval_children(data_set, unit, period)
-    waiting = [c for c in children if c.pk not in approved]
-    return len(children), len(children) - len(waiting), waiting
+class _Group:
+    """One data set's period, read once for every form of it on the approvals list (a fixed number of queries
+    per group, not per form): which units have a form, each unit's approval children, which are approved.
+    Approved children may lie outside the approver's scope; their state is all that is read."""
+
+    def __init__(self, data_set: DataSet, period: Period) -> None:
+        self.with_form: set[int] = set()
+        self.children: dict[int, set[int]] = defaultdict(set)
+        for pk, path in units_with_form(data_set, period).values_list("pk", "path"):
+            self.with_form.add(pk)
+            ids = [int(part) for part in path.strip("/").split("/")]
+            for parent, child in itertools.pairwise(ids):
+                self.children[parent].add(child)
+        self.approved = set(
+            Submission.objects.filter(data_set=data_set, period=period.id, state=State.APPROVED).values_list(
+                "org_unit_id", flat=True
+            )
+        )
+        self.units: dict[int, OrgUnit] = {}
+
+    def load_units(self, ids: set[int]) -> None:
+        missing = ids - self.units.keys()
+        if missing:
+            self.units.update((u.pk, u) for u in OrgUnit.objects.filter(pk__in=missing))
+
+    def status(self, unit: OrgUnit) -> tuple[int, int, list[OrgUnit]]:
+        """(children, approved children, the children still waiting), as approval_children orders them."""
+        ids = self.children.get(unit.pk, set())
+        self.load_units(ids)
+        children = sorted((self.units[i] for i in ids), key=lambda u: (u.code, u.name_vi))
+        waiting = [c for c in children if c.pk not in self.approved]
+        return len(children), len(children) - len(waiting), waiting
 
 
 def awaiting_approval(
@@ -173,16 +200,18 @@ def awaiting_approval(
         .order_by("submitted_at", "pk")[:limit]
     )
     approved_rows = list(base.filter(state=State.APPROVED).values_list("data_set_id", "period", "org_unit_id"))
-    approved_by_form: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for ds_id, pe, ou_id in approved_rows:
-        approved_by_form[(ds_id, pe)].add(ou_id)
-    # Approved children of forms in scope may live outside the scope (an approver of a district sees the
-    # district's units, whose children are inside it): their approval state is all we read.
+    groups: dict[tuple[int, str], _Group] = {}
+
+    def group(ds: DataSet, the_period: Period) -> _Group:
+        key = (ds.pk, the_period.id)
+        if key not in groups:
+            groups[key] = _Group(ds, the_period)
+        return groups[key]
+
     out: list[Waiting] = []
     for s in submitted:
         the_period = parse_period(s.period)
-        approved = _approved_children_ids(s.data_set, s.org_unit, the_period)
-        total, done, waiting = _children_status(s.data_set, s.org_unit, the_period, approved)
+        total, done, waiting = group(s.data_set, the_period).status(s.org_unit)
         out.append(Waiting(s.data_set, s.org_unit, the_period, s, total, done, waiting))
     # Units without a form of their own: the parents of approved units, not yet approved themselves.
     parents: dict[tuple[int, str], set[int]] = defaultdict(set)
@@ -208,20 +237,13 @@ def awaiting_approval(
         the_period = parse_period(pe)
         for pid in sorted(parent_ids):
             parent = parent_units.get(pid)
-            if parent is None or (ds_id, pe, pid) in decided or has_form(ds, parent, the_period):
+            forms = group(ds, the_period)
+            if parent is None or (ds_id, pe, pid) in decided or pid in forms.with_form:
                 continue
-            total, done, waiting = _children_status(ds, parent, the_period, approved_by_form[(ds_id, pe)])
+            total, done, waiting = forms.status(parent)
             if not waiting:
                 out.append(Waiting(ds, parent, the_period, None, total, done, waiting))
     return out
-
-
-def _approved_children_ids(data_set: DataSet, unit: OrgUnit, period: Period) -> set[int]:
-    return set(
-        Submission.objects.filter(
-            data_set=data_set, period=period.id, org_unit__parent=unit, state=State.APPROVED
-        ).values_list("org_unit_id", flat=True)
-    )
 
 
 @dataclass
