@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.utils import timezone
 
 from ioc.accounts.models import Agency, Role, User
+from ioc.accounts.testing import PASSWORD
 from ioc.datavalues.models import DataValue, ImportRun
 from ioc.datavalues.writes import COUNTS_CACHE_KEY
 from ioc.metadata.models import (
@@ -29,8 +31,6 @@ from ioc.metadata.models import (
 )
 from ioc.orgunits.models import OrgUnit, OrgUnitLevel
 from ioc.orgunits.testing import small_tree
-
-PASSWORD = "Mật-khẩu-thử-2025"  # noqa: S105 - test fixture
 
 
 @dataclass
@@ -201,3 +201,12 @@ def build_world(*, synthetic: bool = True, values_per_unit: int = 3) -> World:
         values_d2=values_d2,
         values_new=values_new,
     )
+
+
+def login(page: Any, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the login page of a live server, in a Playwright page (the browser tests)."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.form button[type=submit]")
+    page.wait_for_load_state()

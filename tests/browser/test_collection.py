@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from ioc.accounts.testing import PASSWORD
 from ioc.core.periods import MONTHLY, period_for_date
 from ioc.datavalues.models import DataValue, PeriodLock
 from ioc.entry.testing import World, build_world
+from ioc.web.testing import login
 from ioc.workflow.models import State, Submission
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,14 +26,6 @@ Shot = Callable[[Page, str], Path]
 @pytest.fixture
 def world(live_server: Any) -> World:
     return build_world()
-
-
-def login(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def cell(page: Page, de: str, coc: str = "default") -> Any:

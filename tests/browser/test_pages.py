@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from ioc.web.testing import PASSWORD, World, build_world, forget_cached_counts
+from ioc.web.testing import World, build_world, forget_cached_counts, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,14 +21,6 @@ Shot = Callable[[Page, str], Path]
 @pytest.fixture
 def world(live_server: Any) -> World:
     return build_world()
-
-
-def login(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("form.form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def tile(page: Page, name: str) -> str:
