@@ -14,6 +14,16 @@ from django.conf import settings
 from ioc.core.testing import _empty_cache, _english, _fast_passwords  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _fresh_analytics_replica() -> None:
+    """Each test's database starts from the same empty state (rolled back): so does the replica."""
+    from ioc.analytics.engine import clear_cache
+    from ioc.analytics.replica import replica
+
+    replica.reset()
+    clear_cache()
+
+
 def _vendor() -> str:
     return "postgresql" if "postgresql" in settings.DATABASES["default"]["ENGINE"] else "sqlite"
 

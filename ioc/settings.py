@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "ioc.workflow",
     "ioc.ingest",
     "ioc.entry",
+    "ioc.analytics",
+    "ioc.dashboards",
     "ioc.demo",
     "ioc.web",
 ]
@@ -251,3 +253,12 @@ else:
 
 # The date of the 2025 reorganisation (two-tier local government, Resolution 202/2025/QH15).
 IOC_REORGANISATION_DATE = "2025-07-01"
+
+# Analytics (ioc.analytics): each process keeps a DuckDB replica of the numeric values in memory, with at
+# most IOC_ANALYTICS_MEMORY_MB of DuckDB memory and IOC_ANALYTICS_THREADS threads per query. A map's
+# background tiles come from IOC_MAP_TILE_URL (e.g. an intranet tile server "https://tiles.example/{z}/{x}/{y}.png");
+# empty: no tiles, the units are drawn on a plain background (no internet needed).
+IOC_ANALYTICS_MEMORY_MB = int(env("IOC_ANALYTICS_MEMORY_MB", "600") or 600)
+IOC_ANALYTICS_THREADS = int(env("IOC_ANALYTICS_THREADS", "2") or 2)
+IOC_MAP_TILE_URL = env("IOC_MAP_TILE_URL", "") or ""
+IOC_MAP_TILE_ATTRIBUTION = env("IOC_MAP_TILE_ATTRIBUTION", "") or ""

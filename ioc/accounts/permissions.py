@@ -34,6 +34,7 @@ class Action(StrEnum):
     MANAGE_METADATA = "manage_metadata"
     MANAGE_ORGUNITS = "manage_orgunits"
     MANAGE_PLANS = "manage_plans"
+    MANAGE_DASHBOARDS = "manage_dashboards"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
 
@@ -50,6 +51,7 @@ ROLES_FOR: dict[Action, frozenset[str]] = {
     Action.MANAGE_METADATA: frozenset({Role.OPERATOR}),
     Action.MANAGE_ORGUNITS: frozenset({Role.OPERATOR}),
     Action.MANAGE_PLANS: frozenset({Role.PLAN_MANAGER}),
+    Action.MANAGE_DASHBOARDS: frozenset({Role.OPERATOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.VIEW_AUDIT: frozenset({Role.OPERATOR}),
 }

@@ -259,7 +259,7 @@ def do_bulk_load(
                 via=via,
                 changes={"source": source, "imported": writer.count, "method": method},
             )
-            writes.notify(checker.element_ids, checker.unit_ids, checker.period_ids)
+            writes.notify(checker.element_ids, checker.unit_ids, checker.period_ids, since=writer.now)
         if connection.vendor == "postgresql" and writer.count >= 100_000:
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(DataValue._meta.db_table)}")
@@ -499,5 +499,5 @@ def do_bulk_delete(user: Any, *, data_element_ids: Sequence[int], source: str, v
             changes={"source": source, "deleted": count, "data_elements": len(ids)},
         )
         if count:
-            writes.notify(set(ids), set(), set())
+            writes.notify(set(ids), set(), set(), since=None)
     return count

@@ -148,3 +148,24 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.status})"
+
+
+class ValueChange(models.Model):
+    """The change log of data values, one row per writing transaction, written inside it.
+
+    Readers that keep a copy of the values (the analytics replica) poll this table: a row says "values of
+    these elements changed; every changed row has last_updated ≥ `since`" — or, with `since` empty, "reload
+    these elements entirely" (hard deletes). Ids come from a sequence, so on PostgreSQL a later id can
+    commit first; readers track the ids they have seen rather than a single high-water mark.
+    """
+
+    since = models.DateTimeField(_("since"), null=True, blank=True)
+    element_ids = models.JSONField(_("data elements"), default=list)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("value change")
+        verbose_name_plural = _("value changes")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {len(self.element_ids)} elements since {self.since}"

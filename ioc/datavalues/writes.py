@@ -19,7 +19,7 @@ from django.dispatch import Signal
 
 from ioc.accounts.models import User
 from ioc.datavalues.checker import CheckedRow
-from ioc.datavalues.models import DataValue
+from ioc.datavalues.models import DataValue, ValueChange
 from ioc.datavalues.values import format_value
 
 ActionName = Literal["CREATE", "UPDATE", "UNCHANGED", "RESTORE", "DELETE"]
@@ -79,21 +79,29 @@ def apply(user: User, existing: DataValue, checked: CheckedRow, now: dt.datetime
 
 
 def changed(values: Iterable[DataValue]) -> None:
-    """After commit: drop the cached counts and tell listeners (analytics) what changed."""
+    """Log the change (in the transaction) and, after commit, tell listeners (analytics) what changed."""
     element_ids: set[int] = set()
     unit_ids: set[int] = set()
     periods: set[str] = set()
+    since: dt.datetime | None = None
     for v in values:
         element_ids.add(v.data_element_id)
         unit_ids.add(v.org_unit_id)
         periods.add(v.period)
-    notify(element_ids, unit_ids, periods)
+        if since is None or v.last_updated < since:
+            since = v.last_updated
+    notify(element_ids, unit_ids, periods, since=since)
 
 
-def notify(element_ids: set[int], unit_ids: set[int], periods: set[str]) -> None:
-    """After commit: drop the cached counts and send values_changed (empty sets mean "any")."""
+def notify(
+    element_ids: set[int], unit_ids: set[int], periods: set[str], *, since: dt.datetime | None
+) -> None:
+    """Write the ValueChange row now, inside the writing transaction (so it commits with the values, or not
+    at all), and after commit drop the cached counts and send values_changed. `since`: a lower bound of
+    the changed rows' last_updated; None when rows were hard-deleted (readers reload those elements)."""
     if not element_ids:
         return
+    ValueChange.objects.create(since=since, element_ids=sorted(element_ids))
 
     def send() -> None:
         cache.delete(COUNTS_CACHE_KEY)

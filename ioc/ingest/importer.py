@@ -328,7 +328,7 @@ def _stage_and_write(
         stage.write(write_tick)
         timings["write"] = time.perf_counter() - lap
         timings.update((k, v) for k, v in stage.timings.items() if k.startswith("write_"))
-        writes.notify(checked.element_ids, checked.unit_ids, checked.periods)
+        writes.notify(checked.element_ids, checked.unit_ids, checked.periods, since=stage.now)
     else:
         tick(n)
     stage.drop()

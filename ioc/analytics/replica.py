@@ -1,0 +1,281 @@
+"""The columnar replica: every numeric data value in an in-process DuckDB table, kept live from the change log.
+
+Why: a row store answers a province-wide rollup of 10 M values in 0.8–12 s; DuckDB scans the same columns
+in ~10 ms (../shared/PERF-NOTES.md). Each application process holds its own replica, so servers stay
+stateless: the database remains the one source of truth.
+
+- Load: one pass over the value table (ordered by element and date inside DuckDB, so that the zone maps of
+  its row groups let a query on a few elements skip the rest).
+- Live: before each query, the process reads the change log (datavalues.ValueChange) past what it has
+  applied — one indexed query, ~0.1 ms — and applies new entries: the rows of the named elements with
+  last_updated ≥ since are fetched and replace their old versions (deleted ones removed). On PostgreSQL a
+  later change id can commit before an earlier one, so ids are tracked one by one (`_seen`) above the
+  floor below which all have been applied; a gap left by a rolled-back transaction is given up after
+  GAP_TIMEOUT seconds.
+- Readers never wait for a sync: only one thread syncs at a time and DuckDB gives each query a consistent
+  snapshot, so a query runs on the last applied state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+import numpy as np
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from ioc.analytics.dims import Dims, load_dims
+from ioc.core.periods import PERIOD_TYPES
+from ioc.datavalues.models import DataValue, ValueChange
+
+log = logging.getLogger(__name__)
+
+GAP_TIMEOUT = 600.0
+CHUNK = 200_000
+EPOCH = np.datetime64("1970-01-01", "D")
+RANK = {t: i for i, t in enumerate(PERIOD_TYPES)}
+
+FACTS_DDL = """
+CREATE TABLE facts (id BIGINT, de INTEGER, ou INTEGER, rank TINYINT, mid INTEGER, coc INTEGER, v DOUBLE)
+"""
+
+
+class Replica:
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()
+        self._sync_lock = threading.Lock()
+        self._load_lock = threading.Lock()
+        self._floor = 0
+        self._seen: set[int] = set()
+        self._gaps: dict[int, float] = {}
+        self.generation = 0
+        self.as_of: dt.datetime | None = None
+        self.dims: Dims | None = None
+        self.loaded_at: float | None = None
+        self.row_count = 0
+
+    # --- connections -----------------------------------------------------------------------------------
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the replica (DuckDB connections are not shared between threads)."""
+        self.ensure_loaded()
+        cur = getattr(self._local, "cursor", None)
+        if cur is None or getattr(self._local, "con", None) is not self._con:
+            assert self._con is not None
+            cur = self._con.cursor()
+            self._local.cursor, self._local.con = cur, self._con
+        return cur
+
+    def ensure_loaded(self) -> None:
+        if self._con is not None:
+            return
+        with self._load_lock:
+            if self._con is None:
+                self._load()
+
+    def reset(self) -> None:
+        """Forget everything (tests: the database was rolled back); the next query loads afresh."""
+        with self._load_lock, self._sync_lock:
+            if self._con is not None:
+                self._con.close()
+            self._con, self.dims, self._floor, self._seen, self._gaps = None, None, 0, set(), {}
+            self._local = threading.local()
+            self.generation += 1
+
+    # --- full load -------------------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        con = duckdb.connect(config={"threads": settings.IOC_ANALYTICS_THREADS})
+        con.execute(f"SET memory_limit = '{int(settings.IOC_ANALYTICS_MEMORY_MB)}MB'")
+        # The change log's position first: whatever commits after this is applied by the first sync.
+        self._floor = ValueChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        con.execute(FACTS_DDL.replace("facts", "staging"))
+        for batch in _fetch(_values_query()):
+            con.register("batch", batch)
+            con.execute("INSERT INTO staging SELECT id, de, ou, rank, mid, coc, v FROM batch")
+            con.unregister("batch")
+        con.execute("CREATE TABLE facts AS SELECT * FROM staging ORDER BY de, mid")
+        con.execute("DROP TABLE staging")
+        self._con = con
+        self._load_dims(con)
+        row = con.execute("SELECT count(*) FROM facts").fetchone()
+        self.row_count = int(row[0]) if row else 0
+        self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
+        self.loaded_at = time.time()
+        self.generation += 1
+        log.info("analytics replica: %s values loaded in %.1f s", self.row_count, time.perf_counter() - started)
+
+    def _load_dims(self, con: duckdb.DuckDBPyConnection) -> None:
+        dims = load_dims(timezone.localdate())
+        con.execute("CREATE OR REPLACE TABLE anc_was (ou INTEGER, anc INTEGER)")
+        con.execute("CREATE OR REPLACE TABLE anc_today (ou INTEGER, anc INTEGER)")
+        con.execute("CREATE OR REPLACE TABLE today_map (ou INTEGER, tou INTEGER, w DOUBLE)")
+        for table, rows in (
+            ("anc_was", dims.ancestors_closure(mapped=False)),
+            ("anc_today", dims.ancestors_closure(mapped=True)),
+            ("today_map", dims.mapping_rows()),
+        ):
+            if rows:
+                columns = list(zip(*rows, strict=True))
+                arrays = {f"c{i}": np.asarray(c) for i, c in enumerate(columns)}
+                con.register("rows", arrays)
+                con.execute(f"INSERT INTO {table} SELECT * FROM rows")  # noqa: S608 (fixed table names)
+                con.unregister("rows")
+        self.dims = dims
+
+    # --- live sync -------------------------------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Apply the change log past what this replica has seen (skipped if another thread is at it)."""
+        self.ensure_loaded()
+        if not self._sync_lock.acquire(blocking=False):
+            return
+        try:
+            self._sync()
+        finally:
+            self._sync_lock.release()
+
+    def _sync(self) -> None:
+        assert self._con is not None
+        changes = list(
+            ValueChange.objects.filter(id__gt=self._floor).order_by("id").values_list("id", "since", "element_ids")
+        )
+        fresh = [(pk, since, ids) for pk, since, ids in changes if pk not in self._seen]
+        if self.dims is not None and self.dims.today != timezone.localdate():
+            fresh.append((0, None, []))  # a new day: "today's units" may have changed
+        if fresh:
+            self._apply(fresh)
+        self._advance([pk for pk, _s, _i in changes])
+
+    def _apply(self, changes: list[tuple[int, dt.datetime | None, list[int]]]) -> None:
+        assert self._con is not None
+        con = self._con
+        reload_dims = any(not ids for _pk, _s, ids in changes)
+        reload_elements = sorted({i for _pk, since, ids in changes if since is None for i in ids})
+        since_by: dict[int, dt.datetime] = {}
+        for _pk, since, ids in changes:
+            if since is not None:
+                for i in ids:
+                    if i not in reload_elements and (i not in since_by or since < since_by[i]):
+                        since_by[i] = since
+        con.execute("BEGIN")
+        try:
+            if reload_elements:
+                con.execute("DELETE FROM facts WHERE list_contains(?, de)", [reload_elements])
+                for batch in _fetch(_values_query(element_ids=reload_elements)):
+                    self._insert(con, batch)
+            groups: dict[dt.datetime, list[int]] = {}
+            for element_id, since in since_by.items():
+                groups.setdefault(since, []).append(element_id)
+            for since, ids in sorted(groups.items()):
+                for batch in _fetch(_values_query(element_ids=ids, since=since, with_deleted=True)):
+                    con.register("batch", batch)
+                    con.execute("DELETE FROM facts WHERE id IN (SELECT id FROM batch)")
+                    con.unregister("batch")
+                    self._insert(con, batch)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        unknown = self.dims is None or self._has_unknown_units(con)
+        if reload_dims or unknown:
+            self._load_dims(con)
+        self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
+        self.generation += 1
+
+    def _insert(self, con: duckdb.DuckDBPyConnection, batch: dict[str, np.ndarray]) -> None:
+        keep = ~batch["deleted"] & ~np.isnan(batch["v"])
+        kept = {k: v[keep] for k, v in batch.items() if k != "deleted"}
+        if len(kept["id"]):
+            con.register("kept", kept)
+            con.execute("INSERT INTO facts SELECT id, de, ou, rank, mid, coc, v FROM kept")
+            con.unregister("kept")
+
+    def _has_unknown_units(self, con: duckdb.DuckDBPyConnection) -> bool:
+        assert self.dims is not None
+        row = con.execute("SELECT count(*) FROM facts WHERE ou NOT IN (SELECT ou FROM anc_was)").fetchone()
+        return bool(row and row[0])
+
+    def _advance(self, ids: list[int]) -> None:
+        now = time.monotonic()
+        self._seen.update(ids)
+        top = max(self._seen, default=self._floor)
+        for missing in range(self._floor + 1, top):
+            if missing not in self._seen:
+                self._gaps.setdefault(missing, now)
+        while True:
+            nxt = self._floor + 1
+            if nxt in self._seen:
+                self._seen.discard(nxt)
+            elif nxt in self._gaps and now - self._gaps[nxt] > GAP_TIMEOUT:
+                del self._gaps[nxt]
+            else:
+                break
+            self._floor = nxt
+            self._gaps.pop(nxt, None)
+
+
+def _values_query(
+    *, element_ids: list[int] | None = None, since: dt.datetime | None = None, with_deleted: bool = False
+) -> tuple[str, Any]:
+    """The SQL (built by the ORM, parameters bound) of the value rows the replica needs."""
+    qs = DataValue.objects.all()
+    if not with_deleted:
+        qs = qs.filter(deleted=False, value_num__isnull=False)
+    if element_ids is not None:
+        qs = qs.filter(data_element_id__in=element_ids)
+    if since is not None:
+        qs = qs.filter(last_updated__gte=since)
+    columns = (
+        "id",
+        "data_element_id",
+        "org_unit_id",
+        "period_type",
+        "start_date",
+        "end_date",
+        "category_option_combo_id",
+        "value_num",
+        "deleted",
+    )
+    return qs.values_list(*columns).query.sql_with_params()
+
+
+def _fetch(query: tuple[str, Any]) -> Iterator[dict[str, np.ndarray]]:
+    """The rows of `query` in column batches: ids, the stored period's type rank and middle day."""
+    sql, params = query
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            rows = cursor.fetchmany(CHUNK)
+            if not rows:
+                return
+            ids, de, ou, ptype, start, end, coc, value, deleted = zip(*rows, strict=True)
+            s = np.array(start, dtype="datetime64[D]")
+            e = np.array(end, dtype="datetime64[D]")
+            mid = ((s - EPOCH).astype(np.int64) + (e - EPOCH).astype(np.int64)) // 2
+            types = np.array(ptype)
+            rank = np.zeros(len(rows), dtype=np.int8)
+            for name, r in RANK.items():
+                rank[types == name] = r
+            yield {
+                "id": np.array(ids, dtype=np.int64),
+                "de": np.array(de, dtype=np.int32),
+                "ou": np.array(ou, dtype=np.int32),
+                "rank": rank,
+                "mid": mid.astype(np.int32),
+                "coc": np.array(coc, dtype=np.int32),
+                "v": np.array([np.nan if x is None else x for x in value], dtype=np.float64),
+                "deleted": np.array(deleted, dtype=bool),
+            }
+
+
+replica = Replica()
