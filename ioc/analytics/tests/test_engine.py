@@ -68,7 +68,9 @@ def test_average_and_stock(world: World) -> None:
 
 
 def test_indicator_after_aggregation_and_zero_denominator(world: World) -> None:
-    Indicator.objects.create(code="IND", name_vi="Tỷ lệ nữ", numerator="#{PUPILS.SEX_F}", denominator="#{PUPILS}", factor=100)
+    Indicator.objects.create(
+        code="IND", name_vi="Tỷ lệ nữ", numerator="#{PUPILS.SEX_F}", denominator="#{PUPILS}", factor=100
+    )
     Indicator.objects.create(code="ZERO", name_vi="Chia 0", numerator="#{OPD}", denominator="#{RATE}", factor=1)
     put(world, "PUPILS", "C1", "202601", "30", "SEX_M")
     put(world, "PUPILS", "C1", "202601", "10", "SEX_F")
@@ -141,3 +143,39 @@ def test_scope_and_bad_input(world: World) -> None:
         run(world.admin, Query(dx=("NOPE",), pe=("202601",)), today=TODAY)
     with pytest.raises(InvalidInput, match="2026M13"):
         run(world.admin, Query(dx=("OPD",), pe=("2026M13",)), today=TODAY)
+
+
+def test_api_dhis2_shape_csv_xlsx_and_errors(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    put(world, "OPD", "C1", "202601", "10")
+    put(world, "RATE", "C3", "202601", "2.5")
+    client.force_login(world.admin)
+    url = "/api/v1/analytics"
+    params = {"dimension": ["dx:OPD;RATE", "pe:202601", "ou:P1;LEVEL-2"]}
+    body = client.get(url, params).json()
+    assert [h["name"] for h in body["headers"]] == ["dx", "pe", "ou", "value"]
+    assert sorted(body["rows"]) == sorted(
+        [["OPD", "202601", world.d1.uid, "10"], ["RATE", "202601", world.d2.uid, "2.5"]]
+    )
+    assert body["metaData"]["items"][world.d1.uid]["name"] == "Huyện Tam Đảo"
+    assert body["metaData"]["dimensions"]["ou"] == [world.d1.uid, world.d2.uid]
+    filtered = client.get(url, {"dimension": ["dx:OPD;RATE"], "filter": ["pe:202601", "ou:P1"]}).json()
+    assert filtered["rows"] == [["OPD", "10"], ["RATE", "2.5"]]
+    csv = client.get(url, {**params, "format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    text = csv.content.decode("utf-8-sig")
+    assert "Huyện Tam Đảo" in text and "10" in text
+    xlsx = client.get(url, {**params, "format": "xlsx"})
+    assert xlsx.content[:2] == b"PK"
+    bad = client.get(url, {"dimension": ["dx:NOPE", "pe:202601"]})
+    assert bad.status_code == 400 and "NOPE" in bad.json()["message"]
+    assert client.get(url, {"dimension": ["dx:OPD"]}).status_code == 400
+    assert client.get(url, {"dimension": ["xx:OPD", "pe:2026"]}).status_code == 400
+
+
+def test_api_refuses_units_outside_the_scope_and_anonymous(world: World, client) -> None:  # type: ignore[no-untyped-def]
+    outsider = make_user("outsider", ["leader"], view=[world.d2])
+    client.force_login(outsider)
+    denied = client.get("/api/v1/analytics", {"dimension": ["dx:OPD", "pe:202601", "ou:D1"]})
+    assert denied.status_code == 403
+    client.logout()
+    assert client.get("/api/v1/analytics", {"dimension": ["dx:OPD", "pe:202601"]}).status_code == 401
