@@ -72,19 +72,31 @@ class Dims:
     cocs: dict[int, tuple[str, str, str]]  # id → (code, name_vi, name_en)
     coc_by_code: dict[str, int]
     today: dt.date
-    levels: dict[int, str] = field(default_factory=dict)
+    # unit → itself and every unit below it (as it was)
+    subtree: dict[int, list[int]] = field(default_factory=dict)
+    # today's unit → [(stored unit, share)] whose history it carries (itself with share 1 included)
+    carried_into: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
 
-    def ancestors_closure(self, mapped: bool) -> list[tuple[int, int]]:
-        """(unit, ancestor-or-self) pairs of today's hierarchy (mapped) or of every unit (as it was)."""
-        pairs: list[tuple[int, int]] = []
+    def __post_init__(self) -> None:
         for unit in self.units.values():
-            if mapped and not unit.open_on(self.today):
-                continue
-            pairs.extend((unit.id, a) for a in unit.path if a in self.units)
-        return pairs
+            for a in unit.path:
+                if a in self.units:
+                    self.subtree.setdefault(a, []).append(unit.id)
+        for src, targets in self.today_map.items():
+            for t, w in targets:
+                self.carried_into.setdefault(t, []).append((src, w))
 
-    def mapping_rows(self) -> list[tuple[int, int, float]]:
-        return [(src, dst, w) for src, targets in self.today_map.items() for dst, w in targets]
+    def sources(self, unit_id: int, structure: str) -> list[tuple[int, int, float]]:
+        """(stored unit, counted-as unit, share) of every value that counts for `unit_id`: its subtree as it
+        was, or the history carried into the units of its subtree open today."""
+        below = self.subtree.get(unit_id, [])
+        if structure != "TODAY":
+            return [(u, u, 1.0) for u in below]
+        out: list[tuple[int, int, float]] = []
+        for t in below:
+            if self.units[t].open_on(self.today):
+                out.extend((src, t, w) for src, w in self.carried_into.get(t, []))
+        return out
 
 
 def load_dims(today: dt.date) -> Dims:

@@ -24,13 +24,14 @@ from ioc.analytics.dims import Dims, Unit
 from ioc.analytics.items import DxItem, dx_meta, resolve_dx
 from ioc.analytics.periods import resolve_periods
 from ioc.analytics.query import Item, Query, Result
-from ioc.analytics.replica import EPOCH, RANK, replica
+from ioc.analytics.replica import RANK, replica
 from ioc.analytics.reporting import reporting_values
 from ioc.analytics.units import Scope, resolve_units
 from ioc.core.errors import InvalidInput
 from ioc.core.periods import Period
 
 CACHE_SIZE = 512
+EPOCH_DATE = dt.date(1970, 1, 1)
 _cache: OrderedDict[tuple[object, ...], Result] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -41,7 +42,7 @@ def _sql(name: str) -> str:
     return resources.files("ioc.analytics").joinpath("sql", name).read_text(encoding="utf-8")
 
 
-SQL = {"AS_IT_WAS": _sql("elements_as_it_was.sql"), "TODAY": _sql("elements_today.sql")}
+SQL = _sql("elements.sql")
 
 
 def run(user: Any, query: Query, *, today: dt.date | None = None, use_cache: bool = True) -> Result:
@@ -159,44 +160,73 @@ def _element_cells(
     wanted: list[tuple[int, int, int]], plan: _Plan, dims: Dims, structure: str, *, split_coc: bool
 ) -> dict[Cell, float]:
     """One DuckDB statement over the replica for every (element, coc) wanted × periods × units."""
-    cur = replica.cursor()
-    aggs = [dims.elements[de].aggregation for _i, de, _c in wanted]
     q_de = {
         "dxi": np.array([w[0] for w in wanted], dtype=np.int32),
         "de": np.array([w[1] for w in wanted], dtype=np.int32),
         "coc": np.array([w[2] for w in wanted], dtype=np.int32),
-        "agg": np.array(aggs, dtype=object),
+        "agg": np.array([dims.elements[w[1]].aggregation for w in wanted], dtype=object),
     }
-    spans = [(_day(p.start), _day(p.end), RANK[p.period_type]) for p in plan.periods]
-    q_pe = {
-        "pi": np.array([i if plan.split["pe"] else 0 for i in range(len(spans))], dtype=np.int32),
-        "s": np.array([s for s, _e, _r in spans], dtype=np.int32),
-        "e": np.array([e for _s, e, _r in spans], dtype=np.int32),
-        "rank": np.array([r for _s, _e, r in spans], dtype=np.int8),
+    q_pe = _period_days(plan)
+    q_ou = _unit_sources(plan, dims, structure)
+    if not len(q_pe["day"]) or not len(q_ou["src"]):
+        return {}
+    params = {
+        "split_coc": split_coc,
+        "de_lo": int(q_de["de"].min()),
+        "de_hi": int(q_de["de"].max()),
+        "mid_lo": int(q_pe["day"].min()),
+        "mid_hi": int(q_pe["day"].max()),
     }
-    q_ou = {
-        "oi": np.array([i if plan.split["ou"] else 0 for i in range(len(plan.units))], dtype=np.int32),
-        "anc": np.array([u.id for u in plan.units], dtype=np.int32),
-    }
+    cur = replica.cursor()
     for name, table in (("q_de", q_de), ("q_pe", q_pe), ("q_ou", q_ou)):
         cur.register(name, table)
     try:
-        params = {
-            "split_coc": split_coc,
-            "de_lo": min(w[1] for w in wanted),
-            "de_hi": max(w[1] for w in wanted),
-            "mid_lo": min(s for s, _e, _r in spans),
-            "mid_hi": max(e for _s, e, _r in spans),
-        }
-        rows = cur.execute(SQL[structure], params).fetchall()
+        rows = cur.execute(SQL, params).fetchall()
     finally:
         for name in ("q_de", "q_pe", "q_ou"):
             cur.unregister(name)
     return {(int(d), int(c), int(p), int(o)): float(v) for d, c, p, o, v in rows if v is not None}
 
 
+def _period_days(plan: _Plan) -> dict[str, np.ndarray]:
+    """q_pe: every day of each asked period (filters: one period index, the highest rank per day)."""
+    days: dict[tuple[int, int], int] = {}
+    for i, p in enumerate(plan.periods):
+        pi = i if plan.split["pe"] else 0
+        rank = RANK[p.period_type]
+        for day in range(_day(p.start), _day(p.end) + 1):
+            if days.get((pi, day), -1) < rank:
+                days[(pi, day)] = rank
+    return {
+        "pi": np.fromiter((k[0] for k in days), dtype=np.int32, count=len(days)),
+        "day": np.fromiter((k[1] for k in days), dtype=np.int32, count=len(days)),
+        "rank": np.fromiter(days.values(), dtype=np.int8, count=len(days)),
+    }
+
+
+def _unit_sources(plan: _Plan, dims: Dims, structure: str) -> dict[str, np.ndarray]:
+    """q_ou: for each asked unit, the stored units whose values count for it (dims.sources)."""
+    oi: list[int] = []
+    src: list[int] = []
+    t: list[int] = []
+    w: list[float] = []
+    for i, unit in enumerate(plan.units):
+        index = i if plan.split["ou"] else 0
+        for s_id, t_id, share in dims.sources(unit.id, structure):
+            oi.append(index)
+            src.append(s_id)
+            t.append(t_id)
+            w.append(share)
+    return {
+        "oi": np.array(oi, dtype=np.int32),
+        "src": np.array(src, dtype=np.int32),
+        "t": np.array(t, dtype=np.int32),
+        "w": np.array(w, dtype=np.float64),
+    }
+
+
 def _day(day: dt.date) -> int:
-    return int((np.datetime64(day, "D") - EPOCH).astype(np.int64))
+    return (day - EPOCH_DATE).days
 
 
 def _disjoint(periods: list[Period]) -> list[Period]:

@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.db.models import Case, F, Func, IntegerField, Value, When
 from django.utils import timezone
 
 from ioc.analytics.dims import Dims, load_dims
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 GAP_TIMEOUT = 600.0
 CHUNK = 200_000
-EPOCH = np.datetime64("1970-01-01", "D")
 RANK = {t: i for i, t in enumerate(PERIOD_TYPES)}
 
 FACTS_DDL = """
@@ -106,31 +106,15 @@ class Replica:
         con.execute("CREATE TABLE facts AS SELECT * FROM staging ORDER BY de, mid")
         con.execute("DROP TABLE staging")
         self._con = con
-        self._load_dims(con)
-        row = con.execute("SELECT count(*) FROM facts").fetchone()
-        self.row_count = int(row[0]) if row else 0
+        self._load_dims()
+        self.row_count = int(con.execute("SELECT count(*) FROM facts").fetchall()[0][0])
         self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
         self.loaded_at = time.time()
         self.generation += 1
         log.info("analytics replica: %s values loaded in %.1f s", self.row_count, time.perf_counter() - started)
 
-    def _load_dims(self, con: duckdb.DuckDBPyConnection) -> None:
-        dims = load_dims(timezone.localdate())
-        con.execute("CREATE OR REPLACE TABLE anc_was (ou INTEGER, anc INTEGER)")
-        con.execute("CREATE OR REPLACE TABLE anc_today (ou INTEGER, anc INTEGER)")
-        con.execute("CREATE OR REPLACE TABLE today_map (ou INTEGER, tou INTEGER, w DOUBLE)")
-        for table, rows in (
-            ("anc_was", dims.ancestors_closure(mapped=False)),
-            ("anc_today", dims.ancestors_closure(mapped=True)),
-            ("today_map", dims.mapping_rows()),
-        ):
-            if rows:
-                columns = list(zip(*rows, strict=True))
-                arrays = {f"c{i}": np.asarray(c) for i, c in enumerate(columns)}
-                con.register("rows", arrays)
-                con.execute(f"INSERT INTO {table} SELECT * FROM rows")  # noqa: S608 (fixed table names)
-                con.unregister("rows")
-        self.dims = dims
+    def _load_dims(self) -> None:
+        self.dims = load_dims(timezone.localdate())
 
     # --- live sync -------------------------------------------------------------------------------------
 
@@ -186,9 +170,8 @@ class Replica:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        unknown = self.dims is None or self._has_unknown_units(con)
-        if reload_dims or unknown:
-            self._load_dims(con)
+        if reload_dims or self._has_unknown_units(con):
+            self._load_dims()
         self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
         self.generation += 1
 
@@ -201,9 +184,16 @@ class Replica:
             con.unregister("kept")
 
     def _has_unknown_units(self, con: duckdb.DuckDBPyConnection) -> bool:
-        assert self.dims is not None
-        row = con.execute("SELECT count(*) FROM facts WHERE ou NOT IN (SELECT ou FROM anc_was)").fetchone()
-        return bool(row and row[0])
+        """A unit created without a signal (bulk loads): its values name an id the dimensions lack."""
+        if self.dims is None:
+            return True
+        known = np.fromiter(self.dims.units, dtype=np.int32)
+        con.register("known", {"ou": known})
+        try:
+            rows = con.execute("SELECT count(*) FROM facts WHERE ou NOT IN (SELECT ou FROM known)").fetchall()
+        finally:
+            con.unregister("known")
+        return bool(rows[0][0])
 
     def _advance(self, ids: list[int]) -> None:
         now = time.monotonic()
@@ -224,10 +214,32 @@ class Replica:
             self._gaps.pop(nxt, None)
 
 
+class MiddleDay(Func):
+    """The middle day of [start, end] as days since 1970-01-01 (rounded down), computed by the database so that
+    no date object is made per row: SQLite's julianday, PostgreSQL's date arithmetic."""
+
+    output_field = IntegerField()
+    arity = 2
+
+    def _sides(self, compiler: Any) -> tuple[str, str, tuple[Any, ...]]:
+        start, start_params = compiler.compile(self.source_expressions[0])
+        end, end_params = compiler.compile(self.source_expressions[1])
+        return start, end, (*start_params, *end_params)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        start, end, params = self._sides(compiler)
+        return f"CAST((julianday({start}) + julianday({end})) / 2 - 2440587.5 AS INTEGER)", params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+        start, end, params = self._sides(compiler)
+        return f"((({start}) - DATE '1970-01-01') + (({end}) - DATE '1970-01-01')) / 2", params
+
+
 def _values_query(
     *, element_ids: list[int] | None = None, since: dt.datetime | None = None, with_deleted: bool = False
 ) -> tuple[str, Any]:
-    """The SQL (built by the ORM, parameters bound) of the value rows the replica needs."""
+    """The SQL (built by the ORM, parameters bound) of the value rows the replica needs: numbers only, the
+    stored period as (type rank, middle day), and the deleted flag when changes may include deletions."""
     qs = DataValue.objects.all()
     if not with_deleted:
         qs = qs.filter(deleted=False, value_num__isnull=False)
@@ -235,22 +247,14 @@ def _values_query(
         qs = qs.filter(data_element_id__in=element_ids)
     if since is not None:
         qs = qs.filter(last_updated__gte=since)
-    columns = (
-        "id",
-        "data_element_id",
-        "org_unit_id",
-        "period_type",
-        "start_date",
-        "end_date",
-        "category_option_combo_id",
-        "value_num",
-        "deleted",
-    )
-    return qs.values_list(*columns).query.sql_with_params()
+    rank = Case(*(When(period_type=t, then=Value(r)) for t, r in RANK.items()), output_field=IntegerField())
+    qs = qs.annotate(r=rank, mid=MiddleDay(F("start_date"), F("end_date")))
+    columns = ("id", "data_element_id", "org_unit_id", "r", "mid", "category_option_combo_id", "value_num")
+    return qs.values_list(*columns, *(["deleted"] if with_deleted else [])).query.sql_with_params()
 
 
 def _fetch(query: tuple[str, Any]) -> Iterator[dict[str, np.ndarray]]:
-    """The rows of `query` in column batches: ids, the stored period's type rank and middle day."""
+    """The rows of `query` in column batches (all numbers: one numpy conversion per batch)."""
     sql, params = query
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -258,24 +262,18 @@ def _fetch(query: tuple[str, Any]) -> Iterator[dict[str, np.ndarray]]:
             rows = cursor.fetchmany(CHUNK)
             if not rows:
                 return
-            ids, de, ou, ptype, start, end, coc, value, deleted = zip(*rows, strict=True)
-            s = np.array(start, dtype="datetime64[D]")
-            e = np.array(end, dtype="datetime64[D]")
-            mid = ((s - EPOCH).astype(np.int64) + (e - EPOCH).astype(np.int64)) // 2
-            types = np.array(ptype)
-            rank = np.zeros(len(rows), dtype=np.int8)
-            for name, r in RANK.items():
-                rank[types == name] = r
-            yield {
-                "id": np.array(ids, dtype=np.int64),
-                "de": np.array(de, dtype=np.int32),
-                "ou": np.array(ou, dtype=np.int32),
-                "rank": rank,
-                "mid": mid.astype(np.int32),
-                "coc": np.array(coc, dtype=np.int32),
-                "v": np.array([np.nan if x is None else x for x in value], dtype=np.float64),
-                "deleted": np.array(deleted, dtype=bool),
+            table = np.array(rows, dtype=np.float64)  # None (a text value) → NaN
+            batch: dict[str, np.ndarray] = {
+                "id": table[:, 0].astype(np.int64),
+                "de": table[:, 1].astype(np.int32),
+                "ou": table[:, 2].astype(np.int32),
+                "rank": table[:, 3].astype(np.int8),
+                "mid": table[:, 4].astype(np.int32),
+                "coc": table[:, 5].astype(np.int32),
+                "v": table[:, 6],
             }
+            batch["deleted"] = table[:, 7] > 0 if table.shape[1] > 7 else np.zeros(len(rows), dtype=bool)
+            yield batch
 
 
 replica = Replica()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 
 from ioc.accounts.testing import make_user
 from ioc.analytics.engine import run
@@ -145,7 +146,7 @@ def test_scope_and_bad_input(world: World) -> None:
         run(world.admin, Query(dx=("OPD",), pe=("2026M13",)), today=TODAY)
 
 
-def test_api_dhis2_shape_csv_xlsx_and_errors(world: World, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_dhis2_shape_csv_xlsx_and_errors(world: World, client: Client) -> None:
     put(world, "OPD", "C1", "202601", "10")
     put(world, "RATE", "C3", "202601", "2.5")
     client.force_login(world.admin)
@@ -172,7 +173,7 @@ def test_api_dhis2_shape_csv_xlsx_and_errors(world: World, client) -> None:  # t
     assert client.get(url, {"dimension": ["xx:OPD", "pe:2026"]}).status_code == 400
 
 
-def test_api_refuses_units_outside_the_scope_and_anonymous(world: World, client) -> None:  # type: ignore[no-untyped-def]
+def test_api_refuses_units_outside_the_scope_and_anonymous(world: World, client: Client) -> None:
     outsider = make_user("outsider", ["leader"], view=[world.d2])
     client.force_login(outsider)
     denied = client.get("/api/v1/analytics", {"dimension": ["dx:OPD", "pe:202601", "ou:D1"]})
