@@ -8,3 +8,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         from ioc.analytics import signals  # noqa: F401  (structure changes drop the replica's dimensions)
+        from ioc.analytics.replica import replica
+        from ioc.core import warmup
+
+        warmup.register("analytics replica", replica.sync)

@@ -39,6 +39,8 @@ from ioc.datavalues.models import DataValue, ValueChange
 log = logging.getLogger(__name__)
 
 GAP_TIMEOUT = 600.0
+# The change log keeps a week (ioc.analytics.tasks.KEEP_DAYS): a replica idle for half that reloads in full.
+STALE_AFTER = 3.5 * 24 * 3600
 CHUNK = 200_000
 RANK = {t: i for i, t in enumerate(PERIOD_TYPES)}
 
@@ -60,6 +62,7 @@ class Replica:
         self.as_of: dt.datetime | None = None
         self.dims: Dims | None = None
         self.loaded_at: float | None = None
+        self.synced_at = 0.0
         self.row_count = 0
 
     # --- connections -----------------------------------------------------------------------------------
@@ -109,7 +112,7 @@ class Replica:
         self._load_dims()
         self.row_count = int(con.execute("SELECT count(*) FROM facts").fetchall()[0][0])
         self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
-        self.loaded_at = time.time()
+        self.loaded_at = self.synced_at = time.time()
         self.generation += 1
         log.info("analytics replica: %s values loaded in %.1f s", self.row_count, time.perf_counter() - started)
 
@@ -120,6 +123,8 @@ class Replica:
 
     def sync(self) -> None:
         """Apply the change log past what this replica has seen (skipped if another thread is at it)."""
+        if self._con is not None and time.time() - self.synced_at > STALE_AFTER:
+            self.reset()
         self.ensure_loaded()
         if not self._sync_lock.acquire(blocking=False):
             return
@@ -139,6 +144,7 @@ class Replica:
         if fresh:
             self._apply(fresh)
         self._advance([pk for pk, _s, _i in changes])
+        self.synced_at = time.time()
 
     def _apply(self, changes: list[tuple[int, dt.datetime | None, list[int]]]) -> None:
         assert self._con is not None

@@ -6,11 +6,14 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from ioc.accounts.testing import make_user
 from ioc.analytics.engine import run
 from ioc.analytics.query import Query
+from ioc.analytics.tasks import prune_change_log
 from ioc.core.errors import InvalidInput, NotAllowed
+from ioc.datavalues.models import ValueChange
 from ioc.datavalues.services import do_delete_value, do_set_value
 from ioc.entry.testing import World, build_world
 from ioc.metadata.models import DataElement, Indicator
@@ -180,3 +183,12 @@ def test_api_refuses_units_outside_the_scope_and_anonymous(world: World, client:
     assert denied.status_code == 403
     client.logout()
     assert client.get("/api/v1/analytics", {"dimension": ["dx:OPD", "pe:202601"]}).status_code == 401
+
+
+def test_the_change_log_is_pruned_after_a_week(world: World) -> None:
+    put(world, "OPD", "C1", "202601", "10")
+    old = ValueChange.objects.create(since=None, element_ids=[])
+    ValueChange.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=8))
+    kept = ValueChange.objects.count() - 1
+    assert prune_change_log() == 1
+    assert ValueChange.objects.count() == kept

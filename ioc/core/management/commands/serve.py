@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from ioc.core import warmup
+
 
 class Command(BaseCommand):
     help = "Serve ioc over HTTP (waitress). PORT and IOC_HOST set the defaults."
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         shown = f"[{host}]" if ":" in host else host
         self.stdout.write(self.style.SUCCESS(f"ioc is serving on http://{shown}:{port}/  (Ctrl+C stops it)"))
         worker = None if options["no_worker"] else self._start_worker()
+        warmup.start()
         # A service manager stops us with SIGTERM: leave through `finally`, so the worker stops with us.
         signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
