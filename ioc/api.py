@@ -12,7 +12,9 @@ from ninja.renderers import JSONRenderer
 
 from ioc.accounts.api import router as accounts_router
 from ioc.accounts.auth import BearerTokenAuth, SessionAuth
+from ioc.analytics.api import router as analytics_router
 from ioc.core.errors import IocError
+from ioc.dashboards.api import router as dashboards_router
 from ioc.datavalues.api import router as datavalues_router
 from ioc.ingest.api import router as ingest_router
 from ioc.metadata.api import router as metadata_router
@@ -42,6 +44,8 @@ api.add_router("/me", accounts_router)
 api.add_router("/dataValueSets", ingest_router)
 api.add_router("/validation", quality_router)
 api.add_router("/workflow", workflow_router)
+api.add_router("/analytics", analytics_router)
+api.add_router("/dashboards", dashboards_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, **extra: object) -> HttpResponse:

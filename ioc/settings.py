@@ -151,7 +151,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboards:overview"  # leaders land on the operations screen
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes): IOC_LOGIN_FAILURE_LIMIT failures lock the username+IP pair for

@@ -15,5 +15,6 @@ urlpatterns = [
     path("imports/", include("ioc.ingest.urls")),
     path("quality/", include("ioc.quality.urls")),
     path("jobs/", include("ioc.jobs.urls")),
+    path("ops/", include("ioc.dashboards.urls")),
     path("", include("ioc.web.urls")),
 ]

@@ -74,6 +74,7 @@ ACTION_LABELS: dict[Action, StrOrPromise] = {
     Action.MANAGE_METADATA: gettext_lazy("change metadata"),
     Action.MANAGE_ORGUNITS: gettext_lazy("change org units"),
     Action.MANAGE_PLANS: gettext_lazy("manage plans"),
+    Action.MANAGE_DASHBOARDS: gettext_lazy("edit dashboards"),
     Action.MANAGE_USERS: gettext_lazy("manage users and tokens"),
     Action.VIEW_AUDIT: gettext_lazy("view the audit log"),
 }

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-# Everything is served from this origin: no CDN, no external tiles by default.
+
+def _tile_origin() -> str:
+    """The origin of IOC_MAP_TILE_URL ("https://tiles.example"), allowed to serve map images; "" without one."""
+    parts = urlsplit(getattr(settings, "IOC_MAP_TILE_URL", "") or "")
+    return f" {parts.scheme}://{parts.netloc.replace('{s}.', '*.')}" if parts.scheme and parts.netloc else ""
+
+
+# Everything is served from this origin: no CDN, and no external tiles unless a tile server is configured.
 CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+    f"default-src 'self'; img-src 'self' data: blob:{_tile_origin()}; style-src 'self' 'unsafe-inline'; "
     "script-src 'self'; connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )

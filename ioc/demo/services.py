@@ -29,6 +29,7 @@ from ioc.demo.metadata import clone_code, do_load_demo_metadata, element_codes, 
 from ioc.demo.models import PlantedAnomaly
 from ioc.demo.months import last_complete_month, month_id, month_index
 from ioc.demo.places import load_province
+from ioc.dashboards.demo import install_demo_dashboards
 from ioc.demo.submissions import do_create_demo_submissions
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
@@ -331,4 +332,6 @@ def do_setup(
     else:
         n = do_create_demo_submissions(user, seed=seed)
         done(SetupStep("submissions", True, _("%(n)s forms submitted or approved") % {"n": f"{n:,}"}))
+    created = install_demo_dashboards(user, via=via)
+    done(SetupStep("dashboards", created > 0, _("%(n)s dashboards created") % {"n": created} if created else ""))
     return steps

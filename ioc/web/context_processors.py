@@ -20,6 +20,7 @@ def nav(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "enter": can(user, Action.ENTER_DATA),
             "approve": can(user, Action.APPROVE_DATA),
+            "manage_dashboards": can(user, Action.MANAGE_DASHBOARDS),
             "unread": unread_count(user),
             "section": request.path.strip("/").split("/", 1)[0],
         }

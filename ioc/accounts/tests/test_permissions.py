@@ -23,7 +23,14 @@ pytestmark = pytest.mark.django_db
         (Role.LEADER, {Action.VIEW_DATA, Action.VIEW_METADATA}),
         (
             Role.OPERATOR,
-            {Action.VIEW_DATA, Action.VIEW_METADATA, Action.MANAGE_METADATA, Action.MANAGE_ORGUNITS, Action.VIEW_AUDIT},
+            {
+                Action.VIEW_DATA,
+                Action.VIEW_METADATA,
+                Action.MANAGE_METADATA,
+                Action.MANAGE_ORGUNITS,
+                Action.VIEW_AUDIT,
+                Action.MANAGE_DASHBOARDS,
+            },
         ),
         (Role.PLAN_MANAGER, {Action.VIEW_DATA, Action.VIEW_METADATA, Action.MANAGE_PLANS}),
         (Role.INTEGRATOR, {Action.VIEW_DATA, Action.ENTER_DATA, Action.VIEW_METADATA}),

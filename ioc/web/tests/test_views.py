@@ -62,10 +62,10 @@ def test_wrong_password_shows_an_error_and_does_not_log_in(client: Client, world
     assert "_auth_user_id" not in client.session
 
 
-def test_right_password_logs_in_and_goes_home(client: Client, world: World) -> None:
+def test_right_password_logs_in_and_opens_the_operations_screen(client: Client, world: World) -> None:
     response = client.post("/accounts/login/", {"username": "admin", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/ops/"
     assert client.session["_auth_user_id"] == str(world.admin.pk)
 
 
@@ -74,7 +74,7 @@ def test_login_follows_next_only_within_the_site(client: Client, world: World) -
     assert ok["Location"] == "/healthz"
     client.logout()
     evil = client.post("/accounts/login/", {"username": "admin", "password": PASSWORD, "next": "https://evil.example/"})
-    assert evil["Location"] == "/"
+    assert evil["Location"] == "/ops/"
 
 
 def test_five_failures_lock_the_login_in_both_languages(client: Client, world: World) -> None:
