@@ -93,9 +93,7 @@ def changed(values: Iterable[DataValue]) -> None:
     notify(element_ids, unit_ids, periods, since=since)
 
 
-def notify(
-    element_ids: set[int], unit_ids: set[int], periods: set[str], *, since: dt.datetime | None
-) -> None:
+def notify(element_ids: set[int], unit_ids: set[int], periods: set[str], *, since: dt.datetime | None) -> None:
     """Write the ValueChange row now, inside the writing transaction (so it commits with the values, or not
     at all), and after commit drop the cached counts and send values_changed. `since`: a lower bound of
     the changed rows' last_updated; None when rows were hard-deleted (readers reload those elements)."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from ioc.audit.models import Via
 from ioc.core.errors import InvalidInput, NotAllowed
+from ioc.dashboards.demo import install_demo_dashboards
 from ioc.datavalues.bulk import DEFAULT_BATCH_SIZE, do_bulk_delete, do_bulk_load
 from ioc.datavalues.models import DataValue, ImportRun
 from ioc.demo import agencies, generate
@@ -29,7 +30,6 @@ from ioc.demo.metadata import clone_code, do_load_demo_metadata, element_codes, 
 from ioc.demo.models import PlantedAnomaly
 from ioc.demo.months import last_complete_month, month_id, month_index
 from ioc.demo.places import load_province
-from ioc.dashboards.demo import install_demo_dashboards
 from ioc.demo.submissions import do_create_demo_submissions
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
