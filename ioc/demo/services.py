@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from ioc.audit.models import Via
 from ioc.core.errors import InvalidInput, NotAllowed
 from ioc.dashboards.demo import install_demo_dashboards
+from ioc.dashboards.models import Dashboard
 from ioc.datavalues.bulk import DEFAULT_BATCH_SIZE, do_bulk_delete, do_bulk_load
 from ioc.datavalues.models import DataValue, ImportRun
 from ioc.demo import agencies, generate
@@ -64,10 +65,11 @@ class Status:
     metadata: bool
     users: bool
     values: bool
+    dashboards: bool
 
     @property
     def complete(self) -> bool:
-        return self.orgunits and self.agencies and self.metadata and self.users and self.values
+        return self.orgunits and self.agencies and self.metadata and self.users and self.values and self.dashboards
 
 
 def status() -> Status:
@@ -78,6 +80,8 @@ def status() -> Status:
         metadata=is_loaded([1]),
         users=agencies.users_exist(),
         values=values_exist(1),
+        # Any dashboard: once the demo set is installed, an operator's deletions are respected.
+        dashboards=Dashboard.objects.exists(),
     )
 
 

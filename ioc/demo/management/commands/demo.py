@@ -208,4 +208,6 @@ class Command(BaseCommand):
             + "\n"
             + _("An API token for the integrator: `ioc token create tichhop --scope data:read --scope data:write`.")
             + "\n"
+            + _("After logging in you land on the operations screen (/ops/); the wall display is /ops/wall/.")
+            + "\n"
         )
