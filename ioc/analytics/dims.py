@@ -60,46 +60,58 @@ class Element:
 
 
 @dataclass
+class Mapping:
+    """Where history belongs among the units open on one day."""
+
+    today_map: dict[int, list[tuple[int, float]]]  # stored unit → [(that day's unit, share)]
+    carried_into: dict[int, list[tuple[int, float]]]  # that day's unit → [(stored unit, share)], itself included
+
+
+@dataclass
 class Dims:
     units: dict[int, Unit]
     by_uid: dict[str, Unit]
     by_code: dict[str, list[Unit]]  # codes are reused across reorganisations: newest first
     children: dict[int, list[int]]
-    # stored unit → [(today's unit, share)]: successions followed transitively, weights multiplied
-    today_map: dict[int, list[tuple[int, float]]]
+    successions: list[tuple[int, int, float, dt.date]]  # (predecessor, successor, share, first day)
     elements: dict[int, Element]
     elements_by_code: dict[str, Element]
     cocs: dict[int, tuple[str, str, str]]  # id → (code, name_vi, name_en)
     coc_by_code: dict[str, int]
-    today: dt.date
     # unit → itself and every unit below it (as it was)
     subtree: dict[int, list[int]] = field(default_factory=dict)
-    # today's unit → [(stored unit, share)] whose history it carries (itself with share 1 included)
-    carried_into: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    _mappings: dict[dt.date, Mapping] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for unit in self.units.values():
             for a in unit.path:
                 if a in self.units:
                     self.subtree.setdefault(a, []).append(unit.id)
-        for src, targets in self.today_map.items():
-            for t, w in targets:
-                self.carried_into.setdefault(t, []).append((src, w))
 
-    def sources(self, unit_id: int, structure: str) -> list[tuple[int, int, float]]:
+    def mapping(self, day: dt.date) -> Mapping:
+        """Successions up to `day` followed transitively, shares multiplied (kept per day: "today" moves)."""
+        found = self._mappings.get(day)
+        if found is None:
+            today_map = _today_map(self.units, [s for s in self.successions if s[3] <= day])
+            carried: dict[int, list[tuple[int, float]]] = {}
+            for src, targets in today_map.items():
+                for t, w in targets:
+                    carried.setdefault(t, []).append((src, w))
+            found = self._mappings[day] = Mapping(today_map, carried)
+        return found
+
+    def sources(self, unit_id: int, structure: str, day: dt.date) -> list[tuple[int, int, float]]:
         """(stored unit, counted-as unit, share) of every value that counts for `unit_id`: its subtree as it
-        was, or the history carried into the units of its subtree open today."""
+        was, or the history carried into the units of its subtree as they stand on `day` (a unit closed without
+        successors, or not yet open, keeps its own values)."""
         below = self.subtree.get(unit_id, [])
         if structure != "TODAY":
             return [(u, u, 1.0) for u in below]
-        out: list[tuple[int, int, float]] = []
-        for t in below:
-            if self.units[t].open_on(self.today):
-                out.extend((src, t, w) for src, w in self.carried_into.get(t, []))
-        return out
+        carried = self.mapping(day).carried_into
+        return [(src, t, w) for t in below for src, w in carried.get(t, [])]
 
 
-def load_dims(today: dt.date) -> Dims:
+def load_dims() -> Dims:
     units: dict[int, Unit] = {}
     for row in OrgUnit.objects.values_list(
         "id",
@@ -146,22 +158,21 @@ def load_dims(today: dt.date) -> Dims:
         by_uid={u.uid: u for u in units.values()},
         by_code=by_code,
         children=children,
-        today_map=_today_map(units, today),
+        successions=list(Succession.objects.values_list("predecessor_id", "successor_id", "weight", "date")),
         elements=elements,
         elements_by_code={e.code: e for e in elements.values()},
         cocs=cocs,
         coc_by_code={code: pk for pk, (code, _vi, _en) in cocs.items()},
-        today=today,
     )
 
 
-def _today_map(units: dict[int, Unit], today: dt.date) -> dict[int, list[tuple[int, float]]]:
-    """Where each unit's history belongs among today's units — the set-based twin of
-    ioc.orgunits.selectors.current_successors (one query for all units instead of one per unit)."""
+def _today_map(
+    units: dict[int, Unit], successions: list[tuple[int, int, float, dt.date]]
+) -> dict[int, list[tuple[int, float]]]:
+    """Where each unit's history belongs after these successions — the in-memory twin of
+    ioc.orgunits.selectors.current_successors (for all units at once instead of a query per unit)."""
     links: dict[int, list[tuple[int, float]]] = {}
-    for pred, succ, weight in Succession.objects.filter(date__lte=today).values_list(
-        "predecessor_id", "successor_id", "weight"
-    ):
+    for pred, succ, weight, _day in successions:
         links.setdefault(pred, []).append((succ, weight))
     memo: dict[int, dict[int, float]] = {}
 

@@ -52,7 +52,7 @@ def run(user: Any, query: Query, *, today: dt.date | None = None, use_cache: boo
     replica.sync()
     dims = replica.dims
     assert dims is not None
-    scope = Scope(user, dims, query.structure)
+    scope = Scope(user, dims, query.structure, today)
     key = (query, scope.key(), today, replica.generation, get_language())
     if use_cache:
         with _cache_lock:
@@ -99,7 +99,8 @@ def _answer(query: Query, dims: Dims, scope: Scope, today: dt.date) -> Result:
 
 
 def _compute(plan: _Plan, dims: Dims, query: Query, today: dt.date) -> dict[Cell, float]:
-    """Every cell's value: elements in one statement, then indicators and reporting metrics."""
+    """Every cell's value: elements in one statement (two when split by option combo), then indicators and
+    reporting metrics from them."""
     wanted: list[tuple[int, int, int]] = []  # (internal index, element id, coc id or -1)
     index: dict[tuple[int, int], int] = {}
 
@@ -117,13 +118,10 @@ def _compute(plan: _Plan, dims: Dims, query: Query, today: dt.date) -> dict[Cell
         elif item.kind == "indicator":
             for ref in item.refs:
                 need(*ref.key)
-    split_coc = query.co
-    raw = _element_cells(wanted, plan, dims, query.structure, split_coc=False) if wanted else {}
-    by_coc = (
-        _element_cells([w for w in wanted if w[2] == -1], plan, dims, query.structure, split_coc=True)
-        if split_coc and wanted
-        else {}
-    )
+    # Cells of `raw` carry the option combo when one is asked (ELEMENT.COC), -1 for a total.
+    raw = _element_cells(wanted, plan, dims, query.structure, today, split_coc=False)
+    totals = [w for w in wanted if w[2] == -1]
+    by_coc = _element_cells(totals, plan, dims, query.structure, today, split_coc=True) if query.co else {}
     cells: dict[Cell, float] = {}
     n_pe = len(plan.periods) if plan.split["pe"] else 1
     n_ou = len(plan.units) if plan.split["ou"] else 1
@@ -131,35 +129,34 @@ def _compute(plan: _Plan, dims: Dims, query: Query, today: dt.date) -> dict[Cell
         if item.kind == "element":
             assert item.element is not None
             src = index[(item.element.id, item.coc_id)]
-            if split_coc and item.coc_id == -1:
-                for (i, coc, pi, oi), v in by_coc.items():
-                    if i == src:
-                        cells[(dxi, coc, pi, oi)] = v
-            else:
-                for (i, _c, pi, oi), v in raw.items():
-                    if i == src:
-                        cells[(dxi, -1, pi, oi)] = v
+            source = by_coc if query.co and item.coc_id == -1 else raw
+            for (i, coc, pi, oi), v in source.items():
+                if i == src:
+                    cells[(dxi, coc if query.co else -1, pi, oi)] = v
         elif item.kind == "indicator":
             for pi in range(n_pe):
                 for oi in range(n_ou):
-                    value = item.indicator_value({r.ref: raw.get((index[r.key], -1, pi, oi)) for r in item.refs})
+                    values = {r.ref: raw.get((index[r.key], r.key[1], pi, oi)) for r in item.refs}
+                    value = item.indicator_value(values)
                     if value is not None:
                         cells[(dxi, -1, pi, oi)] = value
         else:
             for (pi, oi), value in reporting_values(item, plan.periods, plan.units, plan.split, today).items():
                 cells[(dxi, -1, pi, oi)] = value
     if not plan.split["dx"]:
-        totals: dict[Cell, float] = {}
+        summed: dict[Cell, float] = {}
         for (_dxi, coc, pi, oi), v in cells.items():
-            totals[(0, coc, pi, oi)] = totals.get((0, coc, pi, oi), 0.0) + v
-        cells = totals
+            summed[(0, coc, pi, oi)] = summed.get((0, coc, pi, oi), 0.0) + v
+        cells = summed
     return cells
 
 
 def _element_cells(
-    wanted: list[tuple[int, int, int]], plan: _Plan, dims: Dims, structure: str, *, split_coc: bool
+    wanted: list[tuple[int, int, int]], plan: _Plan, dims: Dims, structure: str, today: dt.date, *, split_coc: bool
 ) -> dict[Cell, float]:
     """One DuckDB statement over the replica for every (element, coc) wanted × periods × units."""
+    if not wanted:
+        return {}
     q_de = {
         "dxi": np.array([w[0] for w in wanted], dtype=np.int32),
         "de": np.array([w[1] for w in wanted], dtype=np.int32),
@@ -167,7 +164,7 @@ def _element_cells(
         "agg": np.array([dims.elements[w[1]].aggregation for w in wanted], dtype=object),
     }
     q_pe = _period_days(plan)
-    q_ou = _unit_sources(plan, dims, structure)
+    q_ou = _unit_sources(plan, dims, structure, today)
     if not len(q_pe["day"]) or not len(q_ou["src"]):
         return {}
     params = {
@@ -204,7 +201,7 @@ def _period_days(plan: _Plan) -> dict[str, np.ndarray]:
     }
 
 
-def _unit_sources(plan: _Plan, dims: Dims, structure: str) -> dict[str, np.ndarray]:
+def _unit_sources(plan: _Plan, dims: Dims, structure: str, today: dt.date) -> dict[str, np.ndarray]:
     """q_ou: for each asked unit, the stored units whose values count for it (dims.sources)."""
     oi: list[int] = []
     src: list[int] = []
@@ -212,7 +209,7 @@ def _unit_sources(plan: _Plan, dims: Dims, structure: str) -> dict[str, np.ndarr
     w: list[float] = []
     for i, unit in enumerate(plan.units):
         index = i if plan.split["ou"] else 0
-        for s_id, t_id, share in dims.sources(unit.id, structure):
+        for s_id, t_id, share in dims.sources(unit.id, structure, today):
             oi.append(index)
             src.append(s_id)
             t.append(t_id)
@@ -286,7 +283,7 @@ def _result(query: Query, plan: _Plan, cells: dict[Cell, float], dims: Dims, sco
 def _unit_meta(u: Unit, dims: Dims, scope: Scope) -> Item:
     kids = dims.children.get(u.id, [])
     if scope.structure == "TODAY":
-        kids = [k for k in kids if dims.units[k].open_on(dims.today)]
+        kids = [k for k in kids if dims.units[k].open_on(scope.today)]
     return Item(
         u.uid,
         u.code,

@@ -30,7 +30,6 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, Func, IntegerField, Value, When
-from django.utils import timezone
 
 from ioc.analytics.dims import Dims, load_dims
 from ioc.core.periods import PERIOD_TYPES
@@ -45,7 +44,7 @@ CHUNK = 200_000
 RANK = {t: i for i, t in enumerate(PERIOD_TYPES)}
 
 FACTS_DDL = """
-CREATE TABLE facts (id BIGINT, de INTEGER, ou INTEGER, rank TINYINT, mid INTEGER, coc INTEGER, v DOUBLE)
+CREATE TABLE facts (id BIGINT, de INTEGER, ou INTEGER, rank TINYINT, mid INTEGER, fin INTEGER, coc INTEGER, v DOUBLE)
 """
 
 
@@ -104,7 +103,7 @@ class Replica:
         con.execute(FACTS_DDL.replace("facts", "staging"))
         for batch in _fetch(_values_query()):
             con.register("batch", batch)
-            con.execute("INSERT INTO staging SELECT id, de, ou, rank, mid, coc, v FROM batch")
+            con.execute("INSERT INTO staging SELECT id, de, ou, rank, mid, fin, coc, v FROM batch")
             con.unregister("batch")
         con.execute("CREATE TABLE facts AS SELECT * FROM staging ORDER BY de, mid")
         con.execute("DROP TABLE staging")
@@ -117,7 +116,7 @@ class Replica:
         log.info("analytics replica: %s values loaded in %.1f s", self.row_count, time.perf_counter() - started)
 
     def _load_dims(self) -> None:
-        self.dims = load_dims(timezone.localdate())
+        self.dims = load_dims()
 
     # --- live sync -------------------------------------------------------------------------------------
 
@@ -139,8 +138,6 @@ class Replica:
             ValueChange.objects.filter(id__gt=self._floor).order_by("id").values_list("id", "since", "element_ids")
         )
         fresh = [(pk, since, ids) for pk, since, ids in changes if pk not in self._seen]
-        if self.dims is not None and self.dims.today != timezone.localdate():
-            fresh.append((0, None, []))  # a new day: "today's units" may have changed
         if fresh:
             self._apply(fresh)
         self._advance([pk for pk, _s, _i in changes])
@@ -186,7 +183,7 @@ class Replica:
         kept = {k: v[keep] for k, v in batch.items() if k != "deleted"}
         if len(kept["id"]):
             con.register("kept", kept)
-            con.execute("INSERT INTO facts SELECT id, de, ou, rank, mid, coc, v FROM kept")
+            con.execute("INSERT INTO facts SELECT id, de, ou, rank, mid, fin, coc, v FROM kept")
             con.unregister("kept")
 
     def _has_unknown_units(self, con: duckdb.DuckDBPyConnection) -> bool:
@@ -220,32 +217,27 @@ class Replica:
             self._gaps.pop(nxt, None)
 
 
-class MiddleDay(Func):
-    """The middle day of [start, end] as days since 1970-01-01 (rounded down), computed by the database so that
-    no date object is made per row: SQLite's julianday, PostgreSQL's date arithmetic."""
+class EpochDay(Func):
+    """A date as days since 1970-01-01, computed by the database so that no date object is made per row:
+    SQLite's julianday, PostgreSQL's date arithmetic."""
 
     output_field = IntegerField()
-    arity = 2
-
-    def _sides(self, compiler: Any) -> tuple[str, str, tuple[Any, ...]]:
-        start, start_params = compiler.compile(self.source_expressions[0])
-        end, end_params = compiler.compile(self.source_expressions[1])
-        return start, end, (*start_params, *end_params)
+    arity = 1
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
-        start, end, params = self._sides(compiler)
-        return f"CAST((julianday({start}) + julianday({end})) / 2 - 2440587.5 AS INTEGER)", params
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(julianday({sql}) - 2440587.5 AS INTEGER)", tuple(params)
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
-        start, end, params = self._sides(compiler)
-        return f"((({start}) - DATE '1970-01-01') + (({end}) - DATE '1970-01-01')) / 2", params
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql}) - DATE '1970-01-01')", tuple(params)
 
 
 def _values_query(
     *, element_ids: list[int] | None = None, since: dt.datetime | None = None, with_deleted: bool = False
 ) -> tuple[str, Any]:
     """The SQL (built by the ORM, parameters bound) of the value rows the replica needs: numbers only, the
-    stored period as (type rank, middle day), and the deleted flag when changes may include deletions."""
+    stored period as (type rank, first day, last day), and the deleted flag when changes may include deletions."""
     qs = DataValue.objects.all()
     if not with_deleted:
         qs = qs.filter(deleted=False, value_num__isnull=False)
@@ -254,8 +246,8 @@ def _values_query(
     if since is not None:
         qs = qs.filter(last_updated__gte=since)
     rank = Case(*(When(period_type=t, then=Value(r)) for t, r in RANK.items()), output_field=IntegerField())
-    qs = qs.annotate(r=rank, mid=MiddleDay(F("start_date"), F("end_date")))
-    columns = ("id", "data_element_id", "org_unit_id", "r", "mid", "category_option_combo_id", "value_num")
+    qs = qs.annotate(r=rank, s=EpochDay(F("start_date")), e=EpochDay(F("end_date")))
+    columns = ("id", "data_element_id", "org_unit_id", "r", "s", "e", "category_option_combo_id", "value_num")
     return qs.values_list(*columns, *(["deleted"] if with_deleted else [])).query.sql_with_params()
 
 
@@ -274,11 +266,13 @@ def _fetch(query: tuple[str, Any]) -> Iterator[dict[str, np.ndarray]]:
                 "de": table[:, 1].astype(np.int32),
                 "ou": table[:, 2].astype(np.int32),
                 "rank": table[:, 3].astype(np.int8),
-                "mid": table[:, 4].astype(np.int32),
-                "coc": table[:, 5].astype(np.int32),
-                "v": table[:, 6],
+                # the stored period's middle day (where it is counted) and last day (which stock is latest)
+                "mid": ((table[:, 4] + table[:, 5]) // 2).astype(np.int32),
+                "fin": table[:, 5].astype(np.int32),
+                "coc": table[:, 6].astype(np.int32),
+                "v": table[:, 7],
             }
-            batch["deleted"] = table[:, 7] > 0 if table.shape[1] > 7 else np.zeros(len(rows), dtype=bool)
+            batch["deleted"] = table[:, 8] > 0 if table.shape[1] > 8 else np.zeros(len(rows), dtype=bool)
             yield batch
 
 

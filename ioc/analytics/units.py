@@ -24,15 +24,17 @@ MAX_UNITS = 5000
 
 
 class Scope:
-    def __init__(self, user: Any, dims: Dims, structure: Structure) -> None:
+    def __init__(self, user: Any, dims: Dims, structure: Structure, today: dt.date) -> None:
         roots = view_roots(user)
         self.everything = roots is None
         ids = {r.pk for r in roots or []}
         if structure == "TODAY":
-            ids |= {t for r in list(ids) for t, _w in dims.today_map.get(r, [])}
+            mapped = dims.mapping(today).today_map
+            ids |= {t for r in list(ids) for t, _w in mapped.get(r, [])}
         self.root_ids = frozenset(ids)
         self.dims = dims
         self.structure = structure
+        self.today = today
 
     def allows(self, unit: Unit) -> bool:
         return self.everything or any(a in self.root_ids for a in unit.path)
@@ -45,7 +47,7 @@ class Scope:
         else:
             candidates = [dims.units[i] for i in self.root_ids if i in dims.units]
         if self.structure == "TODAY":
-            candidates = [u for u in candidates if u.open_on(dims.today)]
+            candidates = [u for u in candidates if u.open_on(self.today)]
         ids = {u.id for u in candidates}
         outer = [u for u in candidates if not any(a in ids for a in u.path[:-1])]
         return sorted(outer, key=lambda u: (u.level, u.name_vi))
@@ -117,7 +119,7 @@ def _one(token: str, scope: Scope, today: dt.date) -> Unit:
 def _visible(dims: Dims, ids: list[int], scope: Scope) -> list[Unit]:
     units = [dims.units[i] for i in ids]
     if scope.structure == "TODAY":
-        units = [u for u in units if u.open_on(dims.today)]
+        units = [u for u in units if u.open_on(scope.today)]
     return [u for u in units if scope.allows(u)]
 
 

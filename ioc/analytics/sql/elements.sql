@@ -8,28 +8,38 @@
 --   q_ou(oi, src, t, w)       for each asked unit: every stored unit `src` whose values count for it, the
 --                             unit `t` they count as (src itself as it was; today's successor otherwise)
 --                             and the share w (1, or a split's weight)
+-- A stored period is (rank, mid, fin): its type, middle day and last day.
 WITH hits AS (
-    SELECT q.dxi, CASE WHEN $split_coc THEN f.coc ELSE -1 END AS coc, p.pi, o.oi, q.agg,
-           o.src, o.t, o.w, f.mid, f.v
+    SELECT q.dxi, CASE WHEN $split_coc OR q.coc <> -1 THEN f.coc ELSE -1 END AS coc, p.pi, o.oi, q.agg,
+           o.src, o.t, o.w, f.rank, f.mid, f.fin, f.v
     FROM facts f
     JOIN q_de q ON q.de = f.de AND (q.coc = -1 OR q.coc = f.coc)
     JOIN q_pe p ON p.day = f.mid AND f.rank <= p.rank
     JOIN q_ou o ON o.src = f.ou
     WHERE f.de BETWEEN $de_lo AND $de_hi AND f.mid BETWEEN $mid_lo AND $mid_hi
 ),
-unit_period AS (  -- one stored unit's value in one stored period: its option combos added up (unless split)
-    SELECT dxi, coc, pi, oi, agg, src, t, mid, any_value(w) AS w, sum(v) AS s FROM hits GROUP BY ALL
+unit_period AS (  -- one stored unit's value in one stored period, as counted for t: option combos added up
+    SELECT dxi, coc, pi, oi, agg, src, t, rank, mid, fin, any_value(w) AS w, sum(v) AS s
+    FROM hits GROUP BY ALL
 ),
-unit_mid AS (  -- per counted unit t and stored period; shares applied (a split unit's value counts once in all)
-    SELECT dxi, coc, pi, oi, agg, t, mid, sum(s * w) AS sw, sum(w) AS w, min(s) AS s_min, max(s) AS s_max
-    FROM unit_period GROUP BY ALL
+observation AS (  -- averages, minimum, maximum: each stored unit's value in each stored period once, whole,
+                  -- however many of its successors carry it into the asked unit
+    SELECT dxi, coc, pi, oi, agg, any_value(s) AS s
+    FROM unit_period WHERE agg IN ('AVERAGE', 'MIN', 'MAX')
+    GROUP BY dxi, coc, pi, oi, agg, src, rank, mid, fin
 ),
-per_unit AS (  -- per counted unit: the stock's latest stored period in the asked one (arg_max by mid)
-    SELECT dxi, coc, pi, oi, agg, t, sum(sw) AS sw, sum(w) AS w, min(s_min) AS s_min, max(s_max) AS s_max,
-           arg_max(sw, mid) AS s_last
-    FROM unit_mid GROUP BY ALL
+stock AS (  -- stocks: per counted unit, the value of its latest stored period (by last day, then first day)
+    SELECT dxi, coc, pi, oi, arg_max(sw, fin * 8 - rank) AS s_last
+    FROM (
+        SELECT dxi, coc, pi, oi, t, rank, mid, fin, sum(s * w) AS sw
+        FROM unit_period WHERE agg = 'LAST' GROUP BY ALL
+    )
+    GROUP BY dxi, coc, pi, oi, t
 )
+SELECT dxi, coc, pi, oi, sum(s * w) AS value FROM unit_period WHERE agg = 'SUM' GROUP BY dxi, coc, pi, oi
+UNION ALL
 SELECT dxi, coc, pi, oi,
-       CASE agg WHEN 'SUM' THEN sum(sw) WHEN 'AVERAGE' THEN sum(sw) / sum(w) WHEN 'MIN' THEN min(s_min)
-                WHEN 'MAX' THEN max(s_max) WHEN 'LAST' THEN sum(s_last) END AS value
-FROM per_unit GROUP BY dxi, coc, pi, oi, agg
+       CASE agg WHEN 'AVERAGE' THEN avg(s) WHEN 'MIN' THEN min(s) ELSE max(s) END AS value
+FROM observation GROUP BY dxi, coc, pi, oi, agg
+UNION ALL
+SELECT dxi, coc, pi, oi, sum(s_last) AS value FROM stock GROUP BY dxi, coc, pi, oi
