@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("IOC_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("IOC_THREADS", "8")))
+        # waitress refuses new connections beyond its limit (100 by default): a wall screen and a room of
+        # leaders on phones keep connections open, so allow more; requests still queue for the threads.
+        parser.add_argument("--connection-limit", type=int, default=int(os.environ.get("IOC_CONNECTION_LIMIT", "1000")))
         parser.add_argument(
             "--no-worker",
             action="store_true",
@@ -45,7 +48,15 @@ class Command(BaseCommand):
         # A service manager stops us with SIGTERM: leave through `finally`, so the worker stops with us.
         signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
         try:
-            serve(application, host=host, port=port, threads=options["threads"], ident="ioc", _quiet=True)
+            serve(
+                application,
+                host=host,
+                port=port,
+                threads=options["threads"],
+                connection_limit=options["connection_limit"],
+                ident="ioc",
+                _quiet=True,
+            )
         finally:
             if worker is not None:
                 worker.terminate()
