@@ -62,6 +62,7 @@ class Replica:
         self.dims: Dims | None = None
         self.loaded_at: float | None = None
         self.synced_at = 0.0
+        self._unknown_units = False
         self.row_count = 0
 
     # --- connections -----------------------------------------------------------------------------------
@@ -173,30 +174,23 @@ class Replica:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        if reload_dims or self._has_unknown_units(con):
+        if reload_dims or self._unknown_units:
             self._load_dims()
+            self._unknown_units = False
         self.as_of = DataValue.objects.order_by("-last_updated").values_list("last_updated", flat=True).first()
         self.generation += 1
 
     def _insert(self, con: duckdb.DuckDBPyConnection, batch: dict[str, np.ndarray]) -> None:
         keep = ~batch["deleted"] & ~np.isnan(batch["v"])
         kept = {k: v[keep] for k, v in batch.items() if k != "deleted"}
+        if self.dims is not None and len(kept["ou"]):
+            # A unit created without a signal (bulk loads): its values name an id the dimensions lack.
+            known = np.fromiter(self.dims.units, dtype=np.int32, count=len(self.dims.units))
+            self._unknown_units |= bool(np.isin(kept["ou"], known, invert=True).any())
         if len(kept["id"]):
             con.register("kept", kept)
             con.execute("INSERT INTO facts SELECT id, de, ou, rank, mid, fin, coc, v FROM kept")
             con.unregister("kept")
-
-    def _has_unknown_units(self, con: duckdb.DuckDBPyConnection) -> bool:
-        """A unit created without a signal (bulk loads): its values name an id the dimensions lack."""
-        if self.dims is None:
-            return True
-        known = np.fromiter(self.dims.units, dtype=np.int32)
-        con.register("known", {"ou": known})
-        try:
-            rows = con.execute("SELECT count(*) FROM facts WHERE ou NOT IN (SELECT ou FROM known)").fetchall()
-        finally:
-            con.unregister("known")
-        return bool(rows[0][0])
 
     def _advance(self, ids: list[int]) -> None:
         now = time.monotonic()
@@ -254,7 +248,8 @@ def _values_query(
 def _fetch(query: tuple[str, Any]) -> Iterator[dict[str, np.ndarray]]:
     """The rows of `query` in column batches (all numbers: one numpy conversion per batch)."""
     sql, params = query
-    with connection.cursor() as cursor:
+    # A server-side cursor on PostgreSQL (a plain one would hold all 10 M rows in the client at once).
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(CHUNK)
