@@ -71,7 +71,9 @@ def test_switch_to_english_works_and_persists(live_server: Any, world: World, pa
     screenshot(page, "login-en-desktop")
 
     login(page, live_server.url, "admin")
-    assert page.url == f"{live_server.url}/"
+    assert page.url == f"{live_server.url}/ops/"  # a login lands on the operations screen
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(f"{live_server.url}/")
     assert page.locator("h1").inner_text() == "System overview"
     page.reload()
     assert page.locator("h1").inner_text() == "System overview"
@@ -85,6 +87,7 @@ def test_switch_to_english_works_and_persists(live_server: Any, world: World, pa
 
 def test_home_shows_what_is_in_the_system(live_server: Any, world: World, page: Page, screenshot: Shot) -> None:
     login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/")  # a login lands on /ops/; these tests are about home
     assert page.locator("h1").inner_text() == "Tổng quan hệ thống"
     assert tile(page, "units-open") == "2"
     assert tile(page, "data-sets") == "1"
@@ -102,6 +105,7 @@ def test_values_tile_refreshes_in_place_with_htmx(live_server: Any, world: World
     from ioc.datavalues.models import DataValue
 
     login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/")  # a login lands on /ops/; these tests are about home
     before = int(tile(page, "values"))
     DataValue.objects.filter(deleted=True).update(deleted=False)
     forget_cached_counts()
@@ -114,6 +118,7 @@ def test_values_tile_refreshes_in_place_with_htmx(live_server: Any, world: World
 
 def test_htmx_posts_carry_the_csrf_token(live_server: Any, world: World, page: Page) -> None:
     login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/")  # a login lands on /ops/; these tests are about home
     # htmx is configured for the CSP: no eval, no inline scripts from swapped HTML.
     assert page.evaluate("[htmx.config.allowEval, htmx.config.allowScriptTags]") == [False, False]
     with page.expect_response(lambda r: "/i18n/setlang/" in r.url and r.request.method == "POST") as info:
@@ -126,6 +131,7 @@ def test_htmx_posts_carry_the_csrf_token(live_server: Any, world: World, page: P
 
 def test_the_district_user_sees_only_the_district(live_server: Any, world: World, page: Page) -> None:
     login(page, live_server.url, "vinhyen")
+    page.goto(f"{live_server.url}/")  # a login lands on /ops/; these tests are about home
     assert tile(page, "values") == str(world.values_d1)
     account = page.locator("[data-testid=account]").inner_text()
     assert "Thành phố Vĩnh Yên" in account
@@ -165,6 +171,7 @@ def test_phone_screen_has_no_horizontal_scroll(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"login-{language}-phone")
     login(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/")  # a login lands on /ops/; these tests are about home
     assert page.locator("[data-testid=values]").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     # The records tables become one card per row: no table wider than the screen.
