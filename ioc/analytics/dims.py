@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import get_language
 
-from ioc.metadata.models import CategoryOptionCombo, DataElement
+from ioc.metadata.models import CategoryOptionCombo, DataElement, Indicator
 from ioc.orgunits.models import OrgUnit, Succession
 
 
@@ -78,6 +78,7 @@ class Dims:
     elements_by_code: dict[str, Element]
     cocs: dict[int, tuple[str, str, str]]  # id → (code, name_vi, name_en)
     coc_by_code: dict[str, int]
+    indicators: dict[str, Indicator] = field(default_factory=dict)  # by code and by uid (read-only instances)
     # unit → itself and every unit below it (as it was)
     subtree: dict[int, list[int]] = field(default_factory=dict)
     _mappings: dict[dt.date, Mapping] = field(default_factory=dict)
@@ -163,6 +164,7 @@ def load_dims() -> Dims:
         elements_by_code={e.code: e for e in elements.values()},
         cocs=cocs,
         coc_by_code={code: pk for pk, (code, _vi, _en) in cocs.items()},
+        indicators={key: i for i in Indicator.objects.all() for key in (i.code, i.uid)},
     )
 
 

@@ -94,7 +94,7 @@ def _one(token: str, dims: Dims) -> DxItem | None:
                 name = f"{ds.name} — {_metric_name(right.upper())}"
                 return DxItem(token, "reporting_rate", name, ds.uid, token, data_set=ds, metric=right.upper())
         return None
-    indicator = Indicator.objects.filter(code=token).first() or Indicator.objects.filter(uid=token).first()
+    indicator = dims.indicators.get(token)
     if indicator is None:
         return None
     numerator, denominator = parse(indicator.numerator), parse(indicator.denominator)

@@ -1,5 +1,9 @@
 """What a dashboard screen is looking at: the period, the unit and the structure from ?pe=&ou=&structure=,
 checked against the viewer's scope, and the unit's header (breadcrumbs, children). Used by ioc.dashboards.data.
+
+Units, children, breadcrumbs and open/closed state come from the analytics replica's in-memory hierarchy
+(ioc.analytics.dims), and the scope rule is the engine's own (ioc.analytics.units.Scope): the screen costs no
+query per unit, and it refuses exactly what the engine refuses.
 """
 
 from __future__ import annotations
@@ -8,16 +12,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from ioc.analytics.dims import Dims, Unit
 from ioc.analytics.periods import resolve_periods
 from ioc.analytics.query import STRUCTURES, Structure
+from ioc.analytics.units import Scope
 from ioc.core.errors import InvalidInput, IocError, NotAllowed
 from ioc.core.periods import DAILY, MONTHLY, QUARTERLY, WEEKLY, YEARLY, Period, parse_period
 from ioc.core.uid import is_valid_uid
-from ioc.orgunits.models import OrgUnit, OrgUnitLevel
-from ioc.orgunits.selectors import current_successors, is_within, resolve_code, view_roots
+from ioc.orgunits.models import OrgUnitLevel
+from ioc.orgunits.selectors import resolve_code
 
 DEFAULT_PERIOD = "LAST_MONTH"
 DEFAULT_STRUCTURE: Structure = "TODAY"
@@ -26,10 +31,12 @@ DEFAULT_STRUCTURE: Structure = "TODAY"
 @dataclass(frozen=True)
 class View:
     period: Period
-    unit: OrgUnit
+    unit: Unit
     structure: Structure
     today: dt.date
-    children: tuple[OrgUnit, ...]  # the unit's children in this structure (what the map and rankings show)
+    children: tuple[Unit, ...]  # the unit's children in this structure (what the map and rankings show)
+    scope: Scope
+    dims: Dims
 
     @property
     def reference_day(self) -> dt.date:
@@ -84,88 +91,79 @@ def same_period_last_year(period: Period) -> Period:
         return parse_period(dt.date(day.year - 1, 2, 28).strftime("%Y%m%d"))
 
 
-def _open_q(day: dt.date) -> Q:
-    return (Q(opened__isnull=True) | Q(opened__lte=day)) & (Q(closed__isnull=True) | Q(closed__gte=day))
-
-
-def scope_roots(user: Any, structure: Structure, today: dt.date) -> list[OrgUnit] | None:
-    """The roots of what the viewer sees (None: everything). With TODAY a reorganised root also opens the
-    subtrees of its successors, as the analytics engine does."""
-    roots = view_roots(user)
-    if roots is None or structure != "TODAY":
-        return roots
-    out = {r.pk: r for r in roots}
-    for root in roots:
-        if root.closed is not None and root.closed < today:
-            out.update({s.pk: s for s, _w in current_successors(root, today)})
-    return list(out.values())
-
-
-def default_unit(user: Any, structure: Structure, period: Period, today: dt.date) -> OrgUnit:
-    """The outermost unit the viewer sees, preferring one that exists on the reference day."""
-    roots = scope_roots(user, structure, today)
-    candidates = list(OrgUnit.objects.filter(parent__isnull=True)) if roots is None else roots
+def default_unit(scope: Scope, period: Period) -> Unit:
+    """The outermost unit the viewer sees, preferring one that exists on the reference day. With TODAY the
+    scope's roots include the successors of a reorganised root (Scope), as the engine's do."""
+    dims = scope.dims
+    if scope.everything:
+        candidates = [u for u in dims.units.values() if u.parent_id is None]
+    else:
+        candidates = [dims.units[i] for i in scope.root_ids if i in dims.units]
     if not candidates:
         raise NotAllowed(_("You may not see any org unit; ask an administrator for a view scope."))
-    day = reference_day(structure, period, today)
-    open_ones = [u for u in candidates if u.is_open_on(day)]
-    if structure == "TODAY" and not open_ones:
+    day = reference_day(scope.structure, period, scope.today)
+    open_ones = [u for u in candidates if u.open_on(day)]
+    if scope.structure == "TODAY" and not open_ones:
         raise NotAllowed(_("None of the units you may see exists today; choose the structure AS_IT_WAS."))
-    return sorted(open_ones or candidates, key=lambda u: (u.level, u.path))[0]
+    return min(open_ones or candidates, key=lambda u: (u.level, u.path))
 
 
-def find_unit(user: Any, raw: str, structure: Structure, period: Period, today: dt.date) -> OrgUnit:
+def find_unit(scope: Scope, raw: str, period: Period) -> Unit:
     """?ou=: a uid, or a code (the unit with that code on the reference day); within the viewer's scope."""
-    key = raw.strip()
-    unit = OrgUnit.objects.filter(uid=key).first() if is_valid_uid(key) else None
+    dims, key = scope.dims, raw.strip()
+    unit = dims.by_uid.get(key) if is_valid_uid(key) else None
     if unit is None:
-        try:
-            unit = resolve_code(key, reference_day(structure, period, today), field="ou")
-        except IocError as exc:
-            raise InvalidInput(f"ou: {exc.message}", field="ou") from None
-    if not is_within(unit, scope_roots(user, structure, today)):
+        day = reference_day(scope.structure, period, scope.today)
+        open_ones = [u for u in dims.by_code.get(key, []) if u.open_on(day)]
+        if len(open_ones) == 1:
+            unit = open_ones[0]
+        else:
+            # Unknown, closed or ambiguous: rare, and the hierarchy's own resolver says precisely why.
+            try:
+                unit = dims.by_uid.get(resolve_code(key, day, field="ou").uid)
+            except IocError as exc:
+                raise InvalidInput(f"ou: {exc.message}", field="ou") from None
+            if unit is None:  # created after the replica last read the hierarchy
+                raise InvalidInput(_("ou: '{key}' is not known yet; try again").format(key=key[:60]), field="ou")
+    if not scope.allows(unit):
         raise NotAllowed(
             _("ou: {name} ({code}) is outside the units you may see").format(name=unit.name, code=unit.code)
         )
     return unit
 
 
-def children_of(unit: OrgUnit, structure: Structure, period: Period, today: dt.date) -> list[OrgUnit]:
+def children_of(dims: Dims, unit: Unit, structure: Structure, today: dt.date) -> list[Unit]:
     """The children the engine's CHILDREN names: today's open ones (TODAY), or every child (as it was)."""
-    qs = OrgUnit.objects.filter(parent=unit)
+    kids = [dims.units[i] for i in dims.children.get(unit.id, [])]
     if structure == "TODAY":
-        qs = qs.filter(_open_q(today))
-    return list(qs.order_by("name_vi", "id"))
+        kids = [u for u in kids if u.open_on(today)]
+    return sorted(kids, key=lambda u: (u.name_vi, u.id))
 
 
-def resolve_view(user: Any, *, pe: str | None, ou: str | None, structure: str | None, today: dt.date) -> View:
+def has_children(dims: Dims, unit: Unit, structure: Structure, today: dt.date) -> bool:
+    """Whether the unit can be drilled into in the structure."""
+    kids = dims.children.get(unit.id, [])
+    return any(dims.units[i].open_on(today) for i in kids) if structure == "TODAY" else bool(kids)
+
+
+def resolve_view(
+    user: Any, dims: Dims, *, pe: str | None, ou: str | None, structure: str | None, today: dt.date
+) -> View:
     the_structure = parse_structure(structure)
     period = parse_one_period(pe, today)
-    unit = (
-        find_unit(user, ou, the_structure, period, today)
-        if ou and ou.strip()
-        else default_unit(user, the_structure, period, today)
-    )
-    children = children_of(unit, the_structure, period, today)
-    return View(period, unit, the_structure, today, tuple(children))
+    scope = Scope(user, dims, the_structure, today)
+    unit = find_unit(scope, ou, period) if ou and ou.strip() else default_unit(scope, period)
+    children = children_of(dims, unit, the_structure, today)
+    return View(period, unit, the_structure, today, tuple(children), scope, dims)
 
 
-def units_with_children(uids: list[str], structure: Structure, today: dt.date) -> set[str]:
-    """Which of these units have children in the structure (can be drilled into)."""
-    qs = OrgUnit.objects.filter(parent__uid__in=uids)
-    if structure == "TODAY":
-        qs = qs.filter(_open_q(today))
-    return set(qs.values_list("parent__uid", flat=True).distinct())
-
-
-def unit_header(user: Any, view: View) -> dict[str, Any]:
-    unit = view.unit
-    roots = scope_roots(user, view.structure, view.today)
-    ancestors = OrgUnit.objects.filter(pk__in=unit.ancestor_ids()).order_by("level", "path")
+def unit_header(view: View) -> dict[str, Any]:
+    unit, dims = view.unit, view.dims
     level_name = None
     if view.children:
         level = OrgUnitLevel.objects.filter(level=view.children[0].level).first()
         level_name = level.name if level else None
+    ancestors = [dims.units[a] for a in unit.path if a in dims.units]
     return {
         "uid": unit.uid,
         "code": unit.code,
@@ -174,7 +172,7 @@ def unit_header(user: Any, view: View) -> dict[str, Any]:
         "has_children": bool(view.children),
         "child_level_name": level_name,
         # From the outermost unit the viewer sees down to this one: never a name above their scope.
-        "breadcrumbs": [{"uid": a.uid, "name": a.name} for a in ancestors if is_within(a, roots)],
+        "breadcrumbs": [{"uid": a.uid, "name": a.name} for a in ancestors if view.scope.allows(a)],
     }
 
 

@@ -12,37 +12,49 @@ The engine is asked as few questions as possible, because the whole screen must 
 
 An item whose codes no longer name anything (an indicator deleted after the item was made) is shown with an
 "error" and left out of the questions, so one stale item never blanks the screen.
+
+A whole payload is kept per process (an LRU like the engine's) under everything it depends on, the replica's
+generation included: a screen asked again before any write costs the replica's sync and a dictionary lookup.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from ioc.analytics.dims import Unit
 from ioc.analytics.engine import run
 from ioc.analytics.periods import resolve_periods
 from ioc.analytics.query import Query, Result
+from ioc.analytics.replica import replica
 from ioc.core.errors import InvalidInput
 from ioc.core.periods import Period
 from ioc.dashboards import selectors
 from ioc.dashboards.config import DEFAULT_PERIODS, dx_codes, period_tokens, unknown_dx
 from ioc.dashboards.context import (
     View,
+    has_children,
     period_header,
     resolve_view,
     same_period_last_year,
     unit_header,
-    units_with_children,
 )
 from ioc.dashboards.models import Dashboard, DashboardItem, ItemKind
 from ioc.orgunits.models import OrgUnit
 
 WARNING_TOLERANCE = 0.10  # within 10 % of the target: "warning"
+CACHE_SIZE = 256  # payloads of ~15 KB of JSON: a few MB per process at most
+_cache: OrderedDict[tuple[object, ...], dict[str, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def status(value: float | None, target: float | None, higher_is_better: bool) -> str:
@@ -94,9 +106,7 @@ class _Ask:
 
 
 def _cell(result: Result | None, **key: str) -> float | None:
-    if result is None:
-        return None
-    return result.value(**{k: v for k, v in key.items() if k in result.columns})
+    return None if result is None else result.value(**{k: v for k, v in key.items() if k in result.columns})
 
 
 def _dx_meta(result: Result | None, code: str) -> dict[str, Any]:
@@ -121,11 +131,11 @@ def _title(item: DashboardItem, metas: list[dict[str, Any]]) -> str:
 
 
 class _Screen:
-    def __init__(self, user: Any, dashboard: Dashboard, view: View) -> None:
+    def __init__(self, user: Any, view: View, items: list[DashboardItem]) -> None:
         self.user = user
-        self.dashboard = dashboard
         self.view = view
-        self.items = selectors.items(dashboard)
+        self.items = items
+        self._shapes: dict[str, Any] | None = None
         self.unknown: set[str] = set()
         period = view.period
         self.previous = period.previous()
@@ -271,10 +281,9 @@ class _Screen:
         return {"title": _title(item, [meta]), "dx": meta, "units": self._map_units(code, result)}
 
     def _map_units(self, code: str, result: Result | None) -> list[dict[str, Any]]:
-        units = list(self.view.children) or [self.view.unit]
-        facts = {u.uid: result.items[u.uid].extra for u in units if result and u.uid in result.items}
-        geometry = self._geometry(units, facts)
-        drillable = self._drillable(units, facts)
+        view = self.view
+        units = list(view.children) or [view.unit]
+        geometry = self._geometry(units)
         out = []
         for unit in units:
             shape = geometry.get(unit.uid)
@@ -284,8 +293,8 @@ class _Screen:
                     "code": unit.code,
                     "name": _name(result, unit.uid, unit.name),
                     "level": unit.level,
-                    "value": _cell(result, dx=code, pe=self.view.period.id, ou=unit.uid),
-                    "has_children": unit.uid in drillable,
+                    "value": _cell(result, dx=code, pe=view.period.id, ou=unit.uid),
+                    "has_children": has_children(view.dims, unit, view.structure, view.today),
                     "geometry": shape,
                     "lat": unit.latitude,
                     "lng": unit.longitude,
@@ -295,44 +304,82 @@ class _Screen:
             )
         return out
 
-    def _geometry(self, units: list[OrgUnit], facts: dict[str, dict[str, Any]]) -> dict[str, Any]:
-        # Boundaries are large: read once per screen, only those that exist, never through the engine.
-        if not hasattr(self, "_shapes"):
-            known = len(facts) == len(units)
-            uids = [u.uid for u in units if not known or facts[u.uid].get("has_geometry")]
-            self._shapes: dict[str, Any] = (
-                dict(OrgUnit.objects.filter(uid__in=uids, geometry__isnull=False).values_list("uid", "geometry"))
-                if uids
-                else {}
-            )
+    def _geometry(self, units: list[Unit]) -> dict[str, Any]:
+        # Boundaries are large and not in the replica: one query per screen, only for units that have one.
+        if self._shapes is None:
+            ids = [u.id for u in units if u.has_geometry]
+            found = OrgUnit.objects.filter(id__in=ids, geometry__isnull=False).values_list("uid", "geometry")
+            self._shapes = dict(found) if ids else {}
         return self._shapes
-
-    def _drillable(self, units: list[OrgUnit], facts: dict[str, dict[str, Any]]) -> set[str]:
-        if not hasattr(self, "_drill"):
-            if len(facts) == len(units) and all("has_children" in f for f in facts.values()):
-                self._drill = {uid for uid, f in facts.items() if f["has_children"]}
-            else:
-                self._drill = units_with_children([u.uid for u in units], self.view.structure, self.view.today)
-        return self._drill
 
 
 def dashboard_data(
     user: Any,
     dashboard: Dashboard,
     *,
+    items: list[DashboardItem] | None = None,
     pe: str | None = None,
     ou: str | None = None,
     structure: str | None = None,
     today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The /data payload (see the module's docstring and docs/dashboards.md)."""
+    """The /data payload (see the module's docstring and docs/dashboards.md); `items`: the dashboard's items
+    when already read (selectors.dashboard_with_items). The answer is shared between requests: read only."""
     today = today or timezone.localdate()
-    view = resolve_view(user, pe=pe, ou=ou, structure=structure, today=today)
-    screen = _Screen(user, dashboard, view)
+    replica.sync()
+    dims, generation = replica.dims, replica.generation
+    assert dims is not None
+    view = resolve_view(user, dims, pe=pe, ou=ou, structure=structure, today=today)
+    if items is None:
+        items = selectors.items(dashboard)
+    # Everything the payload depends on: the dashboard's content itself (a reorder does not touch any
+    # timestamp), what is looked at, the language of the names, the scope (breadcrumbs stop at it), and the
+    # replica's generation, which moves with every write, metadata and hierarchy change.
+    key = (
+        _signature(dashboard, items),
+        view.period.id,
+        view.unit.uid,
+        view.structure,
+        today,
+        get_language(),
+        view.scope.key(),
+        generation,
+    )
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            return hit
+    payload = _build(user, dashboard, items, view, generation)
+    with _cache_lock:
+        _cache[key] = payload
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return payload
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _signature(dashboard: Dashboard, items: list[DashboardItem]) -> tuple[object, ...]:
+    d = dashboard
+    sector = d.sector.code if d.sector else None
+    head = (d.pk, d.code, d.name_vi, d.name_en, sector, d.rotate_seconds, d.last_updated)
+    return (
+        *head,
+        *((i.pk, i.uid, i.kind, i.title_vi, i.title_en, i.width, json.dumps(i.config, sort_keys=True)) for i in items),
+    )
+
+
+def _build(user: Any, dashboard: Dashboard, items: list[DashboardItem], view: View, generation: int) -> dict[str, Any]:
+    screen = _Screen(user, view, items)
     screen.plan()
-    items = [screen.render(item) for item in screen.items]
-    asks = screen.asks()
-    stamps = [a.result.as_of for a in asks if a.result is not None and a.result.as_of is not None]
+    rendered = [screen.render(item) for item in screen.items]
+    results = [a.result for a in screen.asks() if a.result is not None]
+    stamps = [r.as_of for r in results if r.as_of is not None]
+    as_of = max(stamps) if stamps else replica.as_of
     return {
         "dashboard": {
             "code": dashboard.code,
@@ -342,8 +389,9 @@ def dashboard_data(
         },
         "structure": view.structure,
         "period": period_header(view.period),
-        "unit": unit_header(user, view),
-        "as_of": max(stamps).isoformat() if stamps else None,
-        "generation": max((a.result.generation for a in asks if a.result is not None), default=0),
-        "items": items,
+        "unit": unit_header(view),
+        "as_of": as_of.isoformat() if as_of else None,
+        # The engine may have synced a later write meanwhile: the newest generation the answer saw.
+        "generation": max([generation, *(r.generation for r in results)]),
+        "items": rendered,
     }

@@ -33,6 +33,23 @@ def dashboard(user: Any, code: str) -> Dashboard:
     return found
 
 
+def dashboard_with_items(user: Any, code: str) -> tuple[Dashboard, list[DashboardItem]]:
+    """A dashboard and its items in screen order: one query (two for a dashboard without items), since the
+    data endpoint reads both on every request."""
+    require(user, Action.VIEW_DATA)
+    found = list(
+        DashboardItem.objects.select_related("dashboard__sector")
+        .filter(dashboard__code=code)
+        .order_by("sort_order", "id")
+    )
+    if not found:
+        return dashboard(user, code), []
+    board = found[0].dashboard
+    for item in found:
+        item.dashboard = board  # one instance, as a prefetch would give
+    return board, found
+
+
 def overview(user: Any) -> Dashboard | None:
     """The dashboard the screen opens on: the one marked overview, else the first."""
     return dashboards(user).first()

@@ -3,8 +3,8 @@
  * The page is a shell; this script fetches GET /api/v1/dashboards/<code>/data?pe=&ou=&structure= and draws
  * the items (ops-items.js, ops-map.js). The address holds the state, so a link can be shared and the back
  * button goes back: filters and drill-downs push a history entry. The script asks again every few seconds
- * (config.poll_seconds) and redraws only when the answer's `generation` changed, so a value entered anywhere
- * appears within seconds.
+ * (config.poll_seconds) sending the `generation` it holds: while nothing changed the server only answers
+ * {"unchanged": true}, and a full answer is redrawn, so a value entered anywhere appears within seconds.
  *
  * Server-side words arrive through json_script blocks (#ops-config, #ops-strings): no inline script.
  */
@@ -290,8 +290,26 @@
   /* ---- loading and polling ------------------------------------------------------------------------- */
 
   var last = null;
+  var lastText = "";
+  var lastFull = 0;
   var sequence = 0;
   var inFlight = false;
+  // The generation only moves with data, metadata and hierarchy changes: now and then the poll asks in full,
+  // so that an operator's edit of the dashboard, or a new month under LAST_MONTH, reaches a quiet screen too.
+  var FULL_EVERY_MS = 5 * 60 * 1000;
+
+  // What is drawn, without the generation: another server process (its own generation) may send the same.
+  function fingerprint(data) {
+    return JSON.stringify(data, function (key, value) {
+      return this === data && key === "generation" ? undefined : value;
+    });
+  }
+
+  function remember(data) {
+    last = data;
+    lastText = fingerprint(data);
+    lastFull = Date.now();
+  }
 
   function showStatus(message, isError) {
     status.textContent = "";
@@ -307,8 +325,10 @@
     }
   }
 
-  function fetchData() {
-    var url = C.api.replace("__code__", encodeURIComponent(code)) + query(state);
+  function fetchData(generation) {
+    var q = query(state);
+    if (generation !== undefined && generation !== null) q += (q ? "&" : "?") + "generation=" + generation;
+    var url = C.api.replace("__code__", encodeURIComponent(code)) + q;
     // The API follows Accept-Language when no language was chosen: ask in the page's language.
     var headers = { Accept: "application/json", "Accept-Language": C.language };
     return fetch(url, { credentials: "same-origin", headers: headers }).then(
@@ -333,7 +353,7 @@
     return fetchData()
       .then(function (data) {
         if (mine !== sequence) return;
-        last = data;
+        remember(data);
         showStatus("");
         render(data, fit);
       })
@@ -349,19 +369,21 @@
       });
   }
 
-  /* The same question again: redraw only when the data changed. */
+  /* The same question again: redraw only on a full answer that differs from what is shown. */
   function poll() {
     if (inFlight || document.hidden || !last) return;
     var mine = sequence;
-    fetchData()
+    var full = Date.now() - lastFull >= FULL_EVERY_MS;
+    fetchData(full ? null : last.generation)
       .then(function (data) {
         if (mine !== sequence) return;
         if (root.classList.contains("ops--offline")) showStatus("");
         root.classList.remove("ops--offline");
-        if (data.generation !== last.generation || data.as_of !== last.as_of) {
-          last = data;
-          render(data, false);
-        }
+        if (data.unchanged) return;
+        var changed = fingerprint(data) !== lastText;
+        remember(data);
+        root.setAttribute("data-generation", String(data.generation));
+        if (changed) render(data, false);
       })
       .catch(function () {
         if (mine !== sequence) return;
