@@ -1,4 +1,8 @@
-"""Data-set reporting metrics (DATASET.REPORTING_RATE …) for the engine, from the workflow's completeness."""
+"""Data-set reporting metrics (DATASET.REPORTING_RATE …) for the engine, from the workflow's completeness.
+
+One read of every expected report of the data set under the asked units for all asked periods
+(workflow.completeness.expected_reports), then counted per (period, unit) in memory — not a read per cell.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +11,32 @@ import datetime as dt
 from ioc.analytics.dims import Unit
 from ioc.analytics.items import DxItem
 from ioc.core.periods import PERIOD_TYPES, Period
-from ioc.orgunits.models import OrgUnit
-from ioc.workflow.completeness import reporting_counts
+from ioc.workflow.completeness import expected_reports
 
 
 def reporting_values(
     item: DxItem, periods: list[Period], units: list[Unit], split: dict[str, bool], today: dt.date
 ) -> dict[tuple[int, int], float]:
     """{(period index, unit index): value}; filters add the counts of their items before the rate."""
-    assert item.data_set is not None
-    models = OrgUnit.objects.in_bulk([u.id for u in units])
+    data_set = item.data_set
+    assert data_set is not None
+    asked = [(pi, p) for pi, p in enumerate(periods) if _at_least(p, data_set.period_type)]
+    if not asked or not units:
+        return {}
+    reports = expected_reports([data_set], [p for _pi, p in asked], today=today)
     counts: dict[tuple[int, int], list[int]] = {}
-    for pi, period in enumerate(periods):
-        if not _at_least(period, item.data_set.period_type):
-            continue
-        for oi, unit in enumerate(units):
-            c = reporting_counts(item.data_set, models[unit.id], period, today=today)
-            key = (pi if split["pe"] else 0, oi if split["ou"] else 0)
-            total = counts.setdefault(key, [0, 0, 0])
-            total[0] += c.expected
-            total[1] += c.received
-            total[2] += c.on_time
+    for report in reports:
+        path = report.unit.ancestor_ids()
+        for pi, period in asked:
+            if not period.contains(report.period):
+                continue
+            for oi, unit in enumerate(units):
+                if unit.id in path:
+                    key = (pi if split["pe"] else 0, oi if split["ou"] else 0)
+                    total = counts.setdefault(key, [0, 0, 0])
+                    total[0] += 1
+                    total[1] += report.received
+                    total[2] += report.on_time
     out: dict[tuple[int, int], float] = {}
     for key, (expected, received, on_time) in counts.items():
         value = _metric(item.metric, expected, received, on_time)

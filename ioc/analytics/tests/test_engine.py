@@ -19,6 +19,7 @@ from ioc.entry.testing import World, build_world
 from ioc.metadata.models import DataElement, Indicator
 from ioc.orgunits.models import Succession
 from ioc.orgunits.testing import make_unit
+from ioc.workflow.services import do_complete
 
 TODAY = dt.date(2026, 11, 25)
 
@@ -192,3 +193,19 @@ def test_the_change_log_is_pruned_after_a_week(world: World) -> None:
     kept = ValueChange.objects.count() - 1
     assert prune_change_log() == 1
     assert ValueChange.objects.count() == kept
+
+
+def test_reporting_rates_from_the_workflow(world: World) -> None:
+    put(world, "OPD", "C1", "202601", "10")
+    put(world, "PUPILS", "C1", "202601", "3", "SEX_M")
+    put(world, "PUPILS", "C1", "202601", "4", "SEX_F")
+    do_complete(world.officer1, "HEALTH", "C1", "202601")
+    dx = ("HEALTH.REPORTING_RATE", "HEALTH.ACTUAL_REPORTS", "HEALTH.EXPECTED_REPORTS")
+    result = run(world.admin, Query(dx=dx, pe=("202601", "2026Q1"), ou=("P1", "D1", "D2")), today=TODAY)
+    assert result.value(dx="HEALTH.REPORTING_RATE", pe="202601", ou=world.p.uid) == pytest.approx(100 / 3)
+    assert result.value(dx="HEALTH.REPORTING_RATE", pe="202601", ou=world.d1.uid) == pytest.approx(50.0)
+    assert result.value(dx="HEALTH.REPORTING_RATE", pe="202601", ou=world.d2.uid) == 0.0
+    assert result.value(dx="HEALTH.EXPECTED_REPORTS", pe="2026Q1", ou=world.p.uid) == 9
+    assert result.value(dx="HEALTH.ACTUAL_REPORTS", pe="2026Q1", ou=world.p.uid) == 1
+    yearly = run(world.admin, Query(dx=("HEALTH.REPORTING_RATE",), pe=("2026",), ou=("C1",)), today=TODAY)
+    assert yearly.value(dx="HEALTH.REPORTING_RATE", pe="2026", ou=world.c1.uid) == pytest.approx(100 / 11)
