@@ -9,9 +9,9 @@ stateless: the database remains the one source of truth.
 - Live: before each query, the process reads the change log (datavalues.ValueChange) past what it has
   applied — one indexed query, ~0.1 ms — and applies new entries: the rows of the named elements with
   last_updated ≥ since are fetched and replace their old versions (deleted ones removed). On PostgreSQL a
-  later change id can commit before an earlier one, so ids are tracked one by one (`_seen`) above the
-  floor below which all have been applied; a gap left by a rolled-back transaction is given up after
-  GAP_TIMEOUT seconds.
+  later change id can commit before an earlier one, so the ids applied above the floor are remembered
+  (`_seen`); the floor rises over ids applied without a gap, and past a gap (a rolled-back transaction's
+  id) once an id above it is older than GAP_TIMEOUT.
 - Readers never wait for a sync: only one thread syncs at a time and DuckDB gives each query a consistent
   snapshot, so a query runs on the last applied state.
 """
@@ -30,6 +30,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case, F, Func, IntegerField, Value, When
+from django.utils import timezone
 
 from ioc.analytics.dims import Dims, load_dims
 from ioc.core.periods import PERIOD_TYPES
@@ -37,7 +38,9 @@ from ioc.datavalues.models import DataValue, ValueChange
 
 log = logging.getLogger(__name__)
 
-GAP_TIMEOUT = 600.0
+# A change id that is not visible this long after a later one was written is given up: no transaction writing
+# values runs longer (an import of 1 M values commits in under a minute).
+GAP_TIMEOUT = dt.timedelta(minutes=15)
 # The change log keeps a week (ioc.analytics.tasks.KEEP_DAYS): a replica idle for half that reloads in full.
 STALE_AFTER = 3.5 * 24 * 3600
 CHUNK = 200_000
@@ -56,7 +59,6 @@ class Replica:
         self._load_lock = threading.Lock()
         self._floor = 0
         self._seen: set[int] = set()
-        self._gaps: dict[int, float] = {}
         self.generation = 0
         self.as_of: dt.datetime | None = None
         self.dims: Dims | None = None
@@ -89,7 +91,7 @@ class Replica:
         with self._load_lock, self._sync_lock:
             if self._con is not None:
                 self._con.close()
-            self._con, self.dims, self._floor, self._seen, self._gaps = None, None, 0, set(), {}
+            self._con, self.dims, self._floor, self._seen = None, None, 0, set()
             self._local = threading.local()
             self.generation += 1
 
@@ -135,13 +137,12 @@ class Replica:
 
     def _sync(self) -> None:
         assert self._con is not None
-        changes = list(
-            ValueChange.objects.filter(id__gt=self._floor).order_by("id").values_list("id", "since", "element_ids")
-        )
-        fresh = [(pk, since, ids) for pk, since, ids in changes if pk not in self._seen]
+        rows = ValueChange.objects.filter(id__gt=self._floor).order_by("id")
+        changes = list(rows.values_list("id", "since", "element_ids", "at"))
+        fresh = [(pk, since, ids) for pk, since, ids, _at in changes if pk not in self._seen]
         if fresh:
             self._apply(fresh)
-        self._advance([pk for pk, _s, _i in changes])
+        self._advance([(pk, at) for pk, _s, _i, at in changes])
         self.synced_at = time.time()
 
     def _apply(self, changes: list[tuple[int, dt.datetime | None, list[int]]]) -> None:
@@ -192,23 +193,16 @@ class Replica:
             con.execute("INSERT INTO facts SELECT id, de, ou, rank, mid, fin, coc, v FROM kept")
             con.unregister("kept")
 
-    def _advance(self, ids: list[int]) -> None:
-        now = time.monotonic()
-        self._seen.update(ids)
-        top = max(self._seen, default=self._floor)
-        for missing in range(self._floor + 1, top):
-            if missing not in self._seen:
-                self._gaps.setdefault(missing, now)
-        while True:
-            nxt = self._floor + 1
-            if nxt in self._seen:
-                self._seen.discard(nxt)
-            elif nxt in self._gaps and now - self._gaps[nxt] > GAP_TIMEOUT:
-                del self._gaps[nxt]
-            else:
-                break
-            self._floor = nxt
-            self._gaps.pop(nxt, None)
+    def _advance(self, changes: list[tuple[int, dt.datetime]]) -> None:
+        """Remember the ids applied and raise the floor: over ids applied without a gap (the usual case, so the
+        next sync reads only new rows), and past a gap once an id above it was written more than GAP_TIMEOUT
+        ago (an id still not visible by then belonged to a transaction that rolled back)."""
+        self._seen.update(pk for pk, _at in changes)
+        cutoff = timezone.now() - GAP_TIMEOUT
+        self._floor = max([self._floor, *(pk for pk, at in changes if at < cutoff)])
+        while self._floor + 1 in self._seen:
+            self._floor += 1
+        self._seen = {pk for pk in self._seen if pk > self._floor}
 
 
 class EpochDay(Func):
