@@ -104,14 +104,8 @@ def item_out(item: DashboardItem) -> dict[str, Any]:
 
 def dashboard_out(dashboard: Dashboard) -> dict[str, Any]:
     return {
-        "code": dashboard.code,
+        **selectors.editable_fields(dashboard),
         "name": dashboard.name,
-        "name_vi": dashboard.name_vi,
-        "name_en": dashboard.name_en,
-        "sector": dashboard.sector.code if dashboard.sector else None,
-        "sort_order": dashboard.sort_order,
-        "is_overview": dashboard.is_overview,
-        "rotate_seconds": dashboard.rotate_seconds,
         "items": [item_out(i) for i in selectors.items(dashboard)],
     }
 

@@ -80,3 +80,16 @@ def dx_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     for label, choices in by_sector.items():
         groups.append((_("Data elements: {sector}").format(sector=label), choices))
     return groups
+
+
+def editable_fields(dashboard: Dashboard) -> dict[str, object]:
+    """A dashboard's own settings, as the editor's form and the API show them (the sector by code)."""
+    return {
+        "code": dashboard.code,
+        "name_vi": dashboard.name_vi,
+        "name_en": dashboard.name_en,
+        "sector": dashboard.sector.code if dashboard.sector else None,
+        "sort_order": dashboard.sort_order,
+        "is_overview": dashboard.is_overview,
+        "rotate_seconds": dashboard.rotate_seconds,
+    }

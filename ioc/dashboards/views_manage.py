@@ -14,8 +14,6 @@ down buttons work without JavaScript and, with htmx, swap only the list of items
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -54,18 +52,6 @@ def _item(dashboard: Dashboard, uid: str) -> DashboardItem:
         return selectors.item(dashboard, uid)
     except NotFound as exc:
         raise Http404(exc.message) from None
-
-
-def _dashboard_initial(dashboard: Dashboard) -> dict[str, Any]:
-    return {
-        "code": dashboard.code,
-        "name_vi": dashboard.name_vi,
-        "name_en": dashboard.name_en,
-        "sector": dashboard.sector.code if dashboard.sector else None,
-        "sort_order": dashboard.sort_order,
-        "is_overview": dashboard.is_overview,
-        "rotate_seconds": dashboard.rotate_seconds,
-    }
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -117,7 +103,7 @@ def manage_edit(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dashboards:manage_edit", code=dashboard.code)
         status = 400
     else:
-        form = DashboardForm(initial=_dashboard_initial(dashboard))
+        form = DashboardForm(initial=selectors.editable_fields(dashboard))
         status = 200
     context = {
         "dashboard": dashboard,
