@@ -19,6 +19,8 @@ from ioc.datavalues.api import router as datavalues_router
 from ioc.ingest.api import router as ingest_router
 from ioc.metadata.api import router as metadata_router
 from ioc.orgunits.api import router as orgunits_router
+from ioc.plans.api import router as plans_router
+from ioc.plans.api_dti import router as dti_router
 from ioc.quality.api import router as quality_router
 from ioc.workflow.api import router as workflow_router
 
@@ -46,6 +48,8 @@ api.add_router("/validation", quality_router)
 api.add_router("/workflow", workflow_router)
 api.add_router("/analytics", analytics_router)
 api.add_router("/dashboards", dashboards_router)
+api.add_router("/plans/dti", dti_router)
+api.add_router("/plans", plans_router)
 
 
 def _error(request: HttpRequest, status: int, message: str, **extra: object) -> HttpResponse:

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "ioc.entry",
     "ioc.analytics",
     "ioc.dashboards",
+    "ioc.plans",
+    "ioc.briefings",
     "ioc.demo",
     "ioc.web",
 ]

@@ -16,5 +16,7 @@ urlpatterns = [
     path("quality/", include("ioc.quality.urls")),
     path("jobs/", include("ioc.jobs.urls")),
     path("ops/", include("ioc.dashboards.urls")),
+    path("plans/", include("ioc.plans.urls")),
+    path("briefings/", include("ioc.briefings.urls")),
     path("", include("ioc.web.urls")),
 ]

@@ -19,7 +19,8 @@ LAYERS: list[set[str]] = [
     {"datavalues"},
     {"quality", "workflow", "ingest", "entry"},
     {"analytics"},
-    {"dashboards"},
+    {"dashboards", "plans"},
+    {"briefings"},
     {"demo"},
     {"web"},
 ]
@@ -29,6 +30,7 @@ SAME_LAYER = {
     ("ingest", "quality"),
     ("entry", "quality"),
     ("entry", "workflow"),
+    ("dashboards", "plans"),
 }
 RANK = {app: i for i, layer in enumerate(LAYERS) for app in layer}
 

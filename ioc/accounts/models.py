@@ -115,6 +115,7 @@ class ApiToken(TimeStamped):
         DATA_WRITE = "data:write", "data:write"
         METADATA_READ = "metadata:read", "metadata:read"
         METADATA_WRITE = "metadata:write", "metadata:write"
+        PLANS_WRITE = "plans:write", "plans:write"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)

@@ -34,6 +34,7 @@ class Action(StrEnum):
     MANAGE_METADATA = "manage_metadata"
     MANAGE_ORGUNITS = "manage_orgunits"
     MANAGE_PLANS = "manage_plans"
+    REPORT_PROGRESS = "report_progress"
     MANAGE_DASHBOARDS = "manage_dashboards"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
@@ -51,6 +52,8 @@ ROLES_FOR: dict[Action, frozenset[str]] = {
     Action.MANAGE_METADATA: frozenset({Role.OPERATOR}),
     Action.MANAGE_ORGUNITS: frozenset({Role.OPERATOR}),
     Action.MANAGE_PLANS: frozenset({Role.PLAN_MANAGER}),
+    # An agency's own tasks and manual targets (the object rule is in ioc.plans.services).
+    Action.REPORT_PROGRESS: frozenset({Role.PLAN_MANAGER, Role.DATA_OFFICER, Role.APPROVER}),
     Action.MANAGE_DASHBOARDS: frozenset({Role.OPERATOR}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.VIEW_AUDIT: frozenset({Role.OPERATOR}),
@@ -62,6 +65,7 @@ SCOPES: dict[str, Action] = {
     ApiToken.Scope.DATA_WRITE: Action.ENTER_DATA,
     ApiToken.Scope.METADATA_READ: Action.VIEW_METADATA,
     ApiToken.Scope.METADATA_WRITE: Action.MANAGE_METADATA,
+    ApiToken.Scope.PLANS_WRITE: Action.REPORT_PROGRESS,
 }
 
 
@@ -74,6 +78,7 @@ ACTION_LABELS: dict[Action, StrOrPromise] = {
     Action.MANAGE_METADATA: gettext_lazy("change metadata"),
     Action.MANAGE_ORGUNITS: gettext_lazy("change org units"),
     Action.MANAGE_PLANS: gettext_lazy("manage plans"),
+    Action.REPORT_PROGRESS: gettext_lazy("report progress on your agency's tasks and targets"),
     Action.MANAGE_DASHBOARDS: gettext_lazy("edit dashboards"),
     Action.MANAGE_USERS: gettext_lazy("manage users and tokens"),
     Action.VIEW_AUDIT: gettext_lazy("view the audit log"),
