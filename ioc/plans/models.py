@@ -20,7 +20,6 @@ from ioc.orgunits.models import OrgUnit
 from ioc.plans.validators import code_validator
 
 
-
 def evidence_storage() -> FileSystemStorage:
     """Evidence files live under VAR_DIR/evidence and are served only through the plan views (scoped)."""
     return FileSystemStorage(location=settings.VAR_DIR / "evidence")
@@ -133,6 +132,9 @@ class TaskUpdate(models.Model):
         verbose_name = _("task update")
         verbose_name_plural = _("task updates")
 
+    def __str__(self) -> str:
+        return f"{self.task.code} {self.at:%Y-%m-%d}"
+
 
 class Direction(models.TextChoices):
     INCREASE = "increase", _("Increase (higher is better)")
@@ -225,6 +227,9 @@ class Milestone(models.Model):
         verbose_name = _("milestone")
         verbose_name_plural = _("milestones")
 
+    def __str__(self) -> str:
+        return f"{self.date}: {self.value:g}"
+
 
 class TargetReport(models.Model):
     """A dated value of a manual target, reported by its agency with evidence. One value per date: a new
@@ -248,6 +253,9 @@ class TargetReport(models.Model):
         constraints = [models.UniqueConstraint(fields=["target", "date"], name="report_date_per_target")]
         verbose_name = _("target report")
         verbose_name_plural = _("target reports")
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.value:g}"
 
 
 class Status(models.TextChoices):
@@ -283,6 +291,9 @@ class TargetForecast(models.Model):
         indexes = [models.Index(fields=["status"])]
         verbose_name = _("target forecast")
         verbose_name_plural = _("target forecasts")
+
+    def __str__(self) -> str:
+        return f"{self.target.code}: {self.status}"
 
 
 # The DTI models live in their own module; Django finds models through this one.

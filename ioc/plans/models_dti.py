@@ -106,6 +106,9 @@ class DtiValue(models.Model):
         verbose_name = _("DTI value")
         verbose_name_plural = _("DTI values")
 
+    def __str__(self) -> str:
+        return f"{self.year}: {self.value:g}"
+
 
 class DtiPublishedScore(models.Model):
     """A province's published score for a year: its total (index null) or one main index."""
@@ -132,3 +135,6 @@ class DtiPublishedScore(models.Model):
         ]
         verbose_name = _("published DTI score")
         verbose_name_plural = _("published DTI scores")
+
+    def __str__(self) -> str:
+        return f"{self.province_name} {self.year}: {self.score:g}"
