@@ -18,8 +18,11 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        (Role.DATA_OFFICER, {Action.VIEW_DATA, Action.ENTER_DATA, Action.VIEW_METADATA}),
-        (Role.APPROVER, {Action.VIEW_DATA, Action.ENTER_DATA, Action.APPROVE_DATA, Action.VIEW_METADATA}),
+        (Role.DATA_OFFICER, {Action.VIEW_DATA, Action.ENTER_DATA, Action.VIEW_METADATA, Action.REPORT_PROGRESS}),
+        (
+            Role.APPROVER,
+            {Action.VIEW_DATA, Action.ENTER_DATA, Action.APPROVE_DATA, Action.VIEW_METADATA, Action.REPORT_PROGRESS},
+        ),
         (Role.LEADER, {Action.VIEW_DATA, Action.VIEW_METADATA}),
         (
             Role.OPERATOR,
@@ -32,7 +35,10 @@ pytestmark = pytest.mark.django_db
                 Action.MANAGE_DASHBOARDS,
             },
         ),
-        (Role.PLAN_MANAGER, {Action.VIEW_DATA, Action.VIEW_METADATA, Action.MANAGE_PLANS}),
+        (
+            Role.PLAN_MANAGER,
+            {Action.VIEW_DATA, Action.VIEW_METADATA, Action.MANAGE_PLANS, Action.REPORT_PROGRESS},
+        ),
         (Role.INTEGRATOR, {Action.VIEW_DATA, Action.ENTER_DATA, Action.VIEW_METADATA}),
         (Role.ADMIN, set(Action)),
     ],
