@@ -47,6 +47,13 @@ class DataValue(models.Model):
             models.Index(fields=["org_unit", "start_date"], name="datavalue_ou_start"),
             models.Index(fields=["data_element", "start_date"], name="datavalue_de_start"),
             models.Index(fields=["last_updated"], name="datavalue_last_updated"),
+            # The follow-up list and the briefing count the few values marked for follow-up: a partial index
+            # holds only those (without it each count scans every value, ~1 s at a province's million).
+            models.Index(
+                fields=["org_unit"],
+                name="datavalue_follow_up",
+                condition=models.Q(follow_up=True, deleted=False),
+            ),
         ]
         verbose_name = _("data value")
         verbose_name_plural = _("data values")

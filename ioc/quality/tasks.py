@@ -18,9 +18,9 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 log = logging.getLogger(__name__)
 
 
-def local_crontab(*, hour: int, minute: int) -> Callable[[dt.datetime], bool]:
-    """huey's crontab(hour, minute), read in settings.TIME_ZONE."""
-    matches = crontab(minute=str(minute), hour=str(hour))
+def local_crontab(*, hour: int, minute: int, day: str = "*", day_of_week: str = "*") -> Callable[[dt.datetime], bool]:
+    """huey's crontab read in settings.TIME_ZONE (huey counts weekdays from Sunday = 0: Monday is "1")."""
+    matches = crontab(minute=str(minute), hour=str(hour), day=day, day_of_week=day_of_week)
     zone = ZoneInfo(settings.TIME_ZONE)
 
     def validate(moment: dt.datetime) -> bool:
