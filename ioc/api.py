@@ -61,12 +61,17 @@ def ioc_error(request: HttpRequest, exc: IocError) -> HttpResponse:
     return _error(request, exc.status, exc.message, errors=exc.errors)
 
 
+def _field_name(loc: object) -> str | None:
+    """("body", "payload", "reports", 1, "date") → "reports.1.date": the request's own field names, without
+    where Ninja found them or the name of the view's body parameter."""
+    parts = list(loc) if isinstance(loc, list | tuple) else []
+    parts = parts[2:] if len(parts) > 2 and parts[0] == "body" else parts[1:]
+    return ".".join(str(p) for p in parts) or None
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
-        for e in exc.errors
-    ]
+    errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
     return _error(request, 422, _("Invalid input"), errors=errors)
 
 

@@ -3,16 +3,13 @@ errors come back onto the fields they name (`place_errors`)."""
 
 from __future__ import annotations
 
-import math
-import re
 from typing import Any
 
 from django import forms
-from django.utils.formats import number_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ioc.core.errors import InvalidInput
+from ioc.core.forms import LocalNumberField
 from ioc.dashboards.config import DEFAULT_PERIODS, MAX_LIMIT, PERIOD_CHOICES
 from ioc.dashboards.models import DEFAULT_WIDTH, MAX_ROTATE_SECONDS, MIN_ROTATE_SECONDS, ItemKind
 from ioc.metadata.models import Sector
@@ -32,33 +29,6 @@ CONFIG_FIELDS: dict[str, tuple[str, ...]] = {
     ItemKind.TABLE: ("dx", "by", "sort", "limit", "periods"),
 }
 MULTIPLE = {ItemKind.CHART, ItemKind.TABLE}
-
-
-class LocalNumberField(forms.Field):
-    """A number as people type it in the active language: "1.200,5" or "95,5" in Vietnamese, "1,200.5" in
-    English; a lone decimal point ("95.5") is read as such in both."""
-
-    def to_python(self, value: Any) -> float | None:
-        text = str(value or "").strip().replace(" ", "").replace("\u00a0", "")
-        if not text:
-            return None
-        vietnamese = (get_language() or "vi").startswith("vi")
-        decimal, thousands = (",", ".") if vietnamese else (".", ",")
-        grouped = re.compile(rf"^[+-]?\d{{1,3}}(\{thousands}\d{{3}})+(\{decimal}\d+)?$")
-        if grouped.match(text):
-            text = text.replace(thousands, "")
-        elif thousands in text and not (text.count(".") == 1 and "," not in text):
-            raise forms.ValidationError(_("'%(value)s' is not a number"), params={"value": value})
-        try:
-            number = float(text.replace(decimal, "."))
-        except ValueError:
-            raise forms.ValidationError(_("'%(value)s' is not a number"), params={"value": value}) from None
-        if not math.isfinite(number):
-            raise forms.ValidationError(_("'%(value)s' is not a number"), params={"value": value})
-        return number
-
-    def prepare_value(self, value: Any) -> Any:
-        return number_format(value) if isinstance(value, float | int) and not isinstance(value, bool) else value
 
 
 class DashboardForm(forms.Form):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from ioc.accounts.permissions import Action, require
 from ioc.audit.models import Via
 from ioc.audit.services import diff, record
-from ioc.core.errors import InvalidInput
+from ioc.core.errors import FieldErrors, InvalidInput
 from ioc.dashboards.config import check_kind, validate_config
 from ioc.dashboards.models import DEFAULT_WIDTH, Dashboard, DashboardItem, ItemKind
 from ioc.metadata.models import Sector
@@ -37,31 +36,6 @@ def _require(user: Any) -> None:
         require(user, Action.MANAGE_DASHBOARDS)
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def add(self, field_name: str | None, message: str) -> None:
-        self.items.append({"field": field_name, "message": message})
-
-    def add_invalid(self, exc: InvalidInput) -> None:
-        for error in exc.errors or [{"field": None, "message": exc.message}]:
-            self.add(error.get("field"), str(error.get("message", "")))
-
-    def clean(self, obj: models.Model, exclude: Sequence[str] = ()) -> None:
-        try:
-            obj.full_clean(exclude=list(exclude))
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add(None if name == NON_FIELD_ERRORS else name, message)
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            text = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in self.items)
-            raise InvalidInput(text, errors=self.items)
-
-
 def _snapshot(obj: models.Model, fields: Sequence[str]) -> dict[str, Any]:
     out = {}
     for name in fields:
@@ -70,7 +44,7 @@ def _snapshot(obj: models.Model, fields: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _sector(ref: Sector | str | None, errors: _Errors) -> Sector | None:
+def _sector(ref: Sector | str | None, errors: FieldErrors) -> Sector | None:
     if ref is None or isinstance(ref, Sector):
         return ref
     key = ref.strip()
@@ -89,7 +63,7 @@ def _strip(value: Any) -> Any:
 # --- dashboards -----------------------------------------------------------------------------------------
 
 
-def _check_code(dashboard: Dashboard, errors: _Errors) -> None:
+def _check_code(dashboard: Dashboard, errors: FieldErrors) -> None:
     if (dashboard.code or "").lower() in RESERVED_CODES:
         errors.add(
             "code",
@@ -120,7 +94,7 @@ def do_create_dashboard(
     via: str = Via.FORM,
 ) -> Dashboard:
     _require(user)
-    errors = _Errors()
+    errors = FieldErrors()
     if sort_order is None:
         sort_order = (Dashboard.objects.aggregate(m=Max("sort_order"))["m"] or 0) + 1
     dashboard = Dashboard(
@@ -147,7 +121,7 @@ def do_create_dashboard(
 def do_update_dashboard(user: Any, dashboard: Dashboard, *, via: str = Via.FORM, **changes: Any) -> Dashboard:
     """Change any of DASHBOARD_FIELDS; the others stay as they are."""
     _require(user)
-    errors = _Errors()
+    errors = FieldErrors()
     unknown = set(changes) - set(DASHBOARD_FIELDS)
     if unknown:
         raise InvalidInput(_("unknown fields: {names}").format(names=", ".join(sorted(unknown))))
@@ -207,7 +181,7 @@ def _lock(dashboard: Dashboard) -> Dashboard:
     return Dashboard.objects.select_for_update().get(pk=dashboard.pk)
 
 
-def _check_item(item: DashboardItem, config: Any, errors: _Errors) -> None:
+def _check_item(item: DashboardItem, config: Any, errors: FieldErrors) -> None:
     try:
         item.config = validate_config(item.kind, config)
     except InvalidInput as exc:
@@ -232,7 +206,7 @@ def do_create_item(
     _require(user)
     check_kind(kind)
     dashboard = _lock(dashboard)
-    errors = _Errors()
+    errors = FieldErrors()
     items = _ordered(dashboard)
     item = DashboardItem(
         dashboard=dashboard,
@@ -269,7 +243,7 @@ def do_update_item(user: Any, item: DashboardItem, *, via: str = Via.FORM, **cha
     _lock(item.dashboard)
     item = DashboardItem.objects.select_related("dashboard").get(pk=item.pk)
     before = _snapshot(item, ITEM_FIELDS)
-    errors = _Errors()
+    errors = FieldErrors()
     if "kind" in changes:
         item.kind = check_kind(changes["kind"])
     for name in ("title_vi", "title_en"):
