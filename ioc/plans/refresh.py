@@ -148,6 +148,13 @@ def refresh_after_commit(target_id: int) -> None:
     always show a verdict for what was just entered. A failure is logged, never raised into the request that
     made the (committed) change; the periodic refresh tries again."""
 
+    connection = transaction.get_connection()
+    # One recomputation per target and transaction: a target created with its milestones and reports queues
+    # several writes, and each recomputation reads the target's whole series. (run_on_commit holds the
+    # callbacks of the open transaction; Django drops them on a rollback.)
+    if any(getattr(entry[1], "target_id", None) == target_id for entry in connection.run_on_commit):
+        return
+
     def run() -> None:
         target = targets_to_refresh().filter(pk=target_id).first()
         if target is None:
@@ -157,4 +164,5 @@ def refresh_after_commit(target_id: int) -> None:
         except Exception:
             log.exception("plans: the forecast of target %s failed after a change", target.code)
 
+    run.target_id = target_id  # type: ignore[attr-defined]
     transaction.on_commit(run)

@@ -197,3 +197,17 @@ def test_refresh_after_commit_computes_the_verdict(world: PlanWorld, django_capt
         refresh.refresh_after_commit(world.ct2.pk)
         assert not TargetForecast.objects.exists()  # not before the commit
     assert TargetForecast.objects.filter(target=world.ct2).exists()
+
+
+def test_one_recomputation_per_target_and_transaction(
+    world: PlanWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.db import transaction
+
+    from ioc.plans.refresh import refresh_after_commit
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for _ in range(3):
+            refresh_after_commit(world.ct2.pk)
+        refresh_after_commit(world.ct3.pk)
+    assert len(callbacks) == 2
