@@ -264,3 +264,5 @@ IOC_ANALYTICS_MEMORY_MB = int(env("IOC_ANALYTICS_MEMORY_MB", "600") or 600)
 IOC_ANALYTICS_THREADS = int(env("IOC_ANALYTICS_THREADS", "2") or 2)
 IOC_MAP_TILE_URL = env("IOC_MAP_TILE_URL", "") or ""
 IOC_MAP_TILE_ATTRIBUTION = env("IOC_MAP_TILE_ATTRIBUTION", "") or ""
+# The province's code in the published DTI tables, when it differs from its unit's code (docs/dti.md).
+IOC_DTI_PROVINCE_CODE = env("IOC_DTI_PROVINCE_CODE", "") or ""

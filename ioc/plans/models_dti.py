@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ioc.core.models import Named, TimeStamped
@@ -20,6 +21,9 @@ class DtiVersion(Named, TimeStamped):
     decision = models.CharField(_("legal basis"), max_length=200, blank=True)
     total_points = models.FloatField(_("total points"), default=1000)
     is_current = models.BooleanField(_("current"), default=False)
+    # What a reader must know about this version (e.g. which parts are illustrative); the DTI pages show it.
+    note_vi = models.TextField(_("note (Vietnamese)"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
 
     class Meta:
         ordering = ["-is_current", "code"]
@@ -28,6 +32,10 @@ class DtiVersion(Named, TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def note(self) -> str:
+        return self.note_en if (get_language() or "vi").startswith("en") and self.note_en else self.note_vi
 
 
 class DtiGroup(models.TextChoices):
@@ -69,8 +77,8 @@ class DtiSubIndex(Named):
     normalisation = models.CharField(
         _("normalisation"), max_length=10, choices=Normalisation.choices, default=Normalisation.LINEAR
     )
-    floor = models.FloatField(_("value scoring zero"), default=0)
-    ceiling = models.FloatField(_("value scoring full points"), default=100)
+    floor = models.FloatField(_("lower end of the range"), default=0)
+    ceiling = models.FloatField(_("upper end of the range"), default=100)
     higher_is_better = models.BooleanField(_("higher is better"), default=True)
     unit = models.CharField(_("unit of measure"), max_length=40, blank=True)
     # An analytics item (indicator or element code) read for the province per year; empty: entered by hand.
