@@ -3,7 +3,7 @@ one per role, created through the accounts services.
 
 The demo keeps the departments' names of the demo period (before the mergers of 1 March 2025: Sở Giao thông
 vận tải into Sở Xây dựng, Sở Thông tin và Truyền thông into Sở Khoa học và Công nghệ, Sở Kế hoạch và Đầu
-tư into Sở Tài chính).
+tư into Sở Tài chính, Sở Lao động – Thương binh và Xã hội into Sở Nội vụ).
 
 The demo password comes from IOC_DEMO_PASSWORD (default "ioc-demo-2025"): for the demo only. A real
 deployment creates its users with `ioc createsuperuser` and the admin pages.
@@ -84,6 +84,16 @@ AGENCIES: tuple[AgencySpec, ...] = (
     ),
     AgencySpec("CTK", "Cục Thống kê tỉnh Vĩnh Phúc", "Vĩnh Phúc Statistics Office", "Cục Thống kê"),
     AgencySpec("CAT", "Công an tỉnh Vĩnh Phúc", "Vĩnh Phúc Provincial Police", "Công an tỉnh"),
+    # Lead or cooperate on tasks of the demo plan (ioc/plans/data/vinhphuc_plan.yaml); they report no data set.
+    AgencySpec("SNV", "Sở Nội vụ tỉnh Vĩnh Phúc", "Vĩnh Phúc Department of Home Affairs", "Sở Nội vụ"),
+    AgencySpec("STC", "Sở Tài chính tỉnh Vĩnh Phúc", "Vĩnh Phúc Department of Finance", "Sở Tài chính"),
+    AgencySpec("SCT", "Sở Công Thương tỉnh Vĩnh Phúc", "Vĩnh Phúc Department of Industry and Trade", "Sở Công Thương"),
+    AgencySpec(
+        "SLDTBXH",
+        "Sở Lao động – Thương binh và Xã hội tỉnh Vĩnh Phúc",
+        "Vĩnh Phúc Department of Labour, Invalids and Social Affairs",
+        "Sở LĐ-TB&XH",
+    ),
 )
 DISTRICTS = ("243", "244", "246", "247", "248", "249", "251", "252", "253")
 
@@ -110,6 +120,8 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("pheduyet", Role.APPROVER, "UBND_243", "Cán bộ phê duyệt Vĩnh Yên", "vinhyen", True),
     UserSpec("kehoach", Role.PLAN_MANAGER, "STTTT", "Tổ giúp việc Ban Chỉ đạo chuyển đổi số", "province", False),
     UserSpec("tichhop", Role.INTEGRATOR, "SYT", "Tích hợp hệ thống thông tin y tế", "province", True),
+    # An agency reporting on its own plan task and targets (Sở Y tế: digital health, electronic health records).
+    UserSpec("soyte", Role.DATA_OFFICER, "SYT", "Cán bộ chuyển đổi số Sở Y tế", "province", False),
 )
 
 

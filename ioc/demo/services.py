@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ from ioc.demo.submissions import do_create_demo_submissions
 from ioc.metadata.models import DataElement
 from ioc.orgunits.models import OrgUnit
 from ioc.orgunits.services import do_load_vn
+from ioc.plans.demo import install_demo_plan, plan_code
+from ioc.plans.demo_dti import install_demo_dti
+from ioc.plans.models import DtiVersion, Plan, Target
+from ioc.plans.refresh import refresh_all
 from ioc.workflow.models import Submission
 
 DEFAULT_SEED = 2025
@@ -66,10 +70,13 @@ class Status:
     users: bool
     values: bool
     dashboards: bool
+    plan: bool
+    dti: bool
+    forecasts: bool
 
     @property
     def complete(self) -> bool:
-        return self.orgunits and self.agencies and self.metadata and self.users and self.values and self.dashboards
+        return all(getattr(self, f.name) for f in fields(self))
 
 
 def status() -> Status:
@@ -82,6 +89,9 @@ def status() -> Status:
         values=values_exist(1),
         # Any dashboard: once the demo set is installed, an operator's deletions are respected.
         dashboards=Dashboard.objects.exists(),
+        plan=Plan.objects.filter(code=plan_code()).exists(),
+        dti=DtiVersion.objects.exists(),  # any version: entered or imported ones count
+        forecasts=not Target.objects.filter(forecast__isnull=True).exists(),
     )
 
 
@@ -269,8 +279,10 @@ def do_setup(
     phase: Callable[[str], None] | None = None,
     anomalies_path: Path | None = None,
     via: str = Via.CLI,
+    step_progress: Callable[[str, int, int], None] | None = None,
 ) -> list[SetupStep]:
-    """Everything but serving, each step only when missing. Returns what was done."""
+    """Everything but serving, each step only when missing. Returns what was done. `step_progress(step,
+    done, total)` follows the longer steps that have no bar of their own (the forecasts)."""
     steps: list[SetupStep] = []
 
     def done(step: SetupStep) -> None:
@@ -338,4 +350,36 @@ def do_setup(
         done(SetupStep("submissions", True, _("%(n)s forms submitted or approved") % {"n": f"{n:,}"}))
     created = install_demo_dashboards(user, via=via)
     done(SetupStep("dashboards", created > 0, _("%(n)s dashboards created") % {"n": created} if created else ""))
+    _plan_steps(user, via, done, step_progress)
     return steps
+
+
+def _plan_steps(
+    user: Any,
+    via: str,
+    done: Callable[[SetupStep], None],
+    step_progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """The digital-transformation plan (after the values: live targets read their baselines from them), the
+    DTI, and the first verdicts of every target (the services compute them only after a commit)."""
+    if Plan.objects.filter(code=plan_code()).exists():
+        done(SetupStep("plan", False))
+    else:
+        n = install_demo_plan(user, via=via)
+        done(SetupStep("plan", True, _("the Vĩnh Phúc plan: %(n)s tasks and targets") % {"n": n}))
+    created = install_demo_dti(user, via=via)
+    done(SetupStep("dti", created > 0, _("the DTI: %(n)s items created") % {"n": created} if created else ""))
+
+    def progress(n: int, total: int) -> None:
+        if step_progress:
+            step_progress("forecasts", n, total)
+
+    result = refresh_all(progress=progress)
+    done(
+        SetupStep(
+            "forecasts",
+            result["recomputed"] > 0,
+            _("%(n)s of %(total)s targets' verdicts computed")
+            % {"n": result["recomputed"], "total": result["checked"]},
+        )
+    )

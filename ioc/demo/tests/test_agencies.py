@@ -25,7 +25,7 @@ def demo_users(vp):
 
 
 def test_agencies_departments_and_district_committees(vp):
-    assert agencies.do_create_demo_agencies(None) == 20
+    assert agencies.do_create_demo_agencies(None) == 24
     assert agencies.agencies_exist()
     assert Agency.objects.get(code="SYT").name_vi == "Sở Y tế tỉnh Vĩnh Phúc"
     vinh_yen = Agency.objects.get(code="UBND_243")

@@ -29,7 +29,7 @@ def test_setup_makes_everything_once(db):
     output = run("setup", *SLICE)
     assert "168 units loaded" in output and "users created" in output and "values" in output
     assert OrgUnit.objects.filter(code="26").exists() and OrgUnit.objects.filter(code="25").exists()
-    assert Agency.objects.count() == 20 and User.objects.count() == 7
+    assert Agency.objects.count() == 24 and User.objects.count() == 8
     assert DataElement.objects.filter(synthetic=True).count() == 50
     values = DataValue.objects.count()
     assert values > 1000
@@ -38,7 +38,7 @@ def test_setup_makes_everything_once(db):
     again = run("setup", *SLICE)
     assert "The demo is set up" in again and "loaded" not in again
     assert DataValue.objects.count() == values and PlantedAnomaly.objects.count() == anomalies
-    assert User.objects.count() == 7 and OrgUnit.objects.count() == 168
+    assert User.objects.count() == 8 and OrgUnit.objects.count() == 168
 
 
 def test_generate_scale_and_replace(db):

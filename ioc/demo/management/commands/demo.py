@@ -120,8 +120,14 @@ class Command(BaseCommand):
                 bar.close()
             self.stdout.write("  values    " + _("building the indexes again…"))
 
+        def step_progress(name: str, done: int, total: int) -> None:
+            bar = bars.get(name)
+            if bar is None:
+                bar = bars[name] = tqdm(total=total, desc=name.capitalize(), leave=False)
+            bar.update(done - bar.n)
+
         def report(step: services.SetupStep) -> None:
-            for name in ("units", "values"):
+            for name in ("units", "values", "forecasts"):
                 bar = bars.pop(name, None)
                 if bar is not None:
                     bar.close()
@@ -136,6 +142,7 @@ class Command(BaseCommand):
             on_total=on_total,
             progress=progress,
             phase=phase,
+            step_progress=step_progress,
             **self._slice(options),
         )
         self.stdout.write(
@@ -209,5 +216,10 @@ class Command(BaseCommand):
             + _("An API token for the integrator: `ioc token create tichhop --scope data:read --scope data:write`.")
             + "\n"
             + _("After logging in you land on the operations screen (/ops/); the wall display is /ops/wall/.")
+            + "\n"
+            + _(
+                "The digital-transformation plan is /plans/: kehoach edits it, soyte (Department of Health) reports "
+                "on its own task NV16."
+            )
             + "\n"
         )
