@@ -149,6 +149,7 @@ def targets_table(targets: Sequence[Target]) -> Table:
         _("Status"),
         _("Probability (%)"),
         _("Proposed completion date"),
+        # xgettext:no-python-format
         _("Date with 80% confidence"),
         _("Explanation"),
     ]
@@ -277,6 +278,7 @@ def targets_pdf(plan: Plan, targets: Sequence[Target], today: dt.date) -> bytes:
         _("Status"),
         _("Probability"),
         _("Proposed date (median)"),
+        # xgettext:no-python-format
         _("80% date"),
     ]
     rows = [

@@ -280,6 +280,7 @@ class TargetForecast(models.Model):
     status_changed = models.DateTimeField(_("status changed"), null=True, blank=True)
     probability = models.FloatField(_("probability"), null=True, blank=True)
     proposed_date = models.DateField(_("proposed completion date"), null=True, blank=True)
+    # xgettext:no-python-format
     proposed_date_80 = models.DateField(_("completion date with 80% confidence"), null=True, blank=True)
     current_value = models.FloatField(_("latest value"), null=True, blank=True)
     current_date = models.DateField(_("latest value as of"), null=True, blank=True)

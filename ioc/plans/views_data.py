@@ -69,6 +69,7 @@ def chart_strings() -> dict[str, str]:
     return {
         "history": _("Values"),
         "median": _("Forecast (median)"),
+        # xgettext:no-python-format
         "band": _("10–90 % range"),
         "target": _("Target"),
         "deadline": _("Deadline"),
