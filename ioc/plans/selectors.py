@@ -165,10 +165,11 @@ def tasks_for(
     pillar: Pillar | str | None = None,
     agency: Agency | str | None = None,
     status: str | None = None,
+    today: dt.date | None = None,
 ) -> QuerySet[Task]:
     """The plan's tasks the user sees. `pillar`: a Pillar, its code or NO_PILLAR; `agency`: an Agency or its
     code (leading or cooperating); `status`: a TaskStatus value, or "open" (neither done nor cancelled),
-    "overdue" (open and past its due date, today)."""
+    "overdue" (open and past its due date on `today`, by default the real one)."""
     qs = Task.objects.filter(plan=plan)
     if not full_view(user, plan):
         agency_id = _agency_id(user)
@@ -183,7 +184,7 @@ def tasks_for(
     if status == "open":
         qs = qs.exclude(status__in=CLOSED_STATUSES)
     elif status == "overdue":
-        qs = qs.exclude(status__in=CLOSED_STATUSES).filter(due__lt=timezone.localdate())
+        qs = qs.exclude(status__in=CLOSED_STATUSES).filter(due__lt=today or timezone.localdate())
     elif status:
         qs = qs.filter(status=status)
     return qs.select_related("pillar", "lead_agency").prefetch_related("cooperating_agencies")
