@@ -207,18 +207,8 @@ def delete_task(request: HttpRequest, code: str) -> HttpResponse:
     user = manager_of(request)
     plan = plan_of(request, user)
     task = task_of(user, plan, code)
-    if request.method == "POST":
-        try:
-            services.do_delete_task(user, task)
-        except NotAllowed as exc:
-            raise PermissionDenied(exc.message) from None
-        except InvalidInput as exc:
-            messages.error(request, exc.message)
-            return redirect(url_of("edit_task", plan, task.code))
-        messages.success(request, _("Task %(code)s deleted.") % {"code": task.code})
-        return redirect(url_of("edit_plan", plan))
-    context = {"plan": plan, "object": task, "kind": "task", "name": task.title, "back": url_of("task", plan, code)}
-    return render_page(request, "edit_delete.html", context)
+    deleted = _("Task %(code)s deleted.") % {"code": task.code}
+    return _delete_page(request, plan, task, "task", task.title, lambda: services.do_delete_task(user, task), deleted)
 
 
 # ---- targets ----------------------------------------------------------------------------------------------
@@ -294,16 +284,30 @@ def delete_target(request: HttpRequest, code: str) -> HttpResponse:
     user = manager_of(request)
     plan = plan_of(request, user)
     target = target_of(user, plan, code)
+    deleted = _("Target %(code)s deleted.") % {"code": target.code}
+    delete = lambda: services.do_delete_target(user, target)  # noqa: E731
+    return _delete_page(request, plan, target, "target", target.name, delete, deleted)
+
+
+def _delete_page(
+    request: HttpRequest,
+    plan: Plan,
+    obj: Task | Target,
+    kind: str,
+    name: str,
+    delete: Callable[[], None],
+    deleted: str,
+) -> HttpResponse:
+    """GET: ask to confirm; POST: delete (the service checks the right) and go back to the plan's editor."""
     if request.method == "POST":
         try:
-            services.do_delete_target(user, target)
+            delete()
         except NotAllowed as exc:
             raise PermissionDenied(exc.message) from None
         except InvalidInput as exc:
             messages.error(request, exc.message)
-            return redirect(url_of("edit_target", plan, target.code))
-        messages.success(request, _("Target %(code)s deleted.") % {"code": target.code})
+            return redirect(url_of(f"edit_{kind}", plan, obj.code))
+        messages.success(request, deleted)
         return redirect(url_of("edit_plan", plan))
-    back = url_of("target", plan, code)
-    context = {"plan": plan, "object": target, "kind": "target", "name": target.name, "back": back}
+    context = {"plan": plan, "object": obj, "kind": kind, "name": name, "back": url_of(kind, plan, obj.code)}
     return render_page(request, "edit_delete.html", context)

@@ -5,7 +5,6 @@ ioc briefing generate --kind weekly|monthly [--today YYYY-MM-DD]
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from typing import Any
 
@@ -16,14 +15,8 @@ from tqdm import tqdm
 from ioc.audit.models import Via
 from ioc.briefings.models import Kind
 from ioc.briefings.services import do_generate_briefing
+from ioc.core.commands import parse_day
 from ioc.core.errors import IocError
-
-
-def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(_("--today: expected a date as YYYY-MM-DD, got %(value)r") % {"value": text}) from None
 
 
 class Command(BaseCommand):

@@ -5,22 +5,15 @@ ioc plans refresh [--plan CODE] [--force] [--today YYYY-MM-DD]
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from ioc.core.commands import parse_day
 from ioc.plans.models import Plan
 from ioc.plans.refresh import refresh_all
-
-
-def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(_("--today: expected a date as YYYY-MM-DD, got %(value)r") % {"value": text}) from None
 
 
 class Command(BaseCommand):

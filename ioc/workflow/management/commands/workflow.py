@@ -5,21 +5,14 @@ ioc workflow reminders [--today YYYY-MM-DD] [--dry-run]
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from ioc.audit.models import Via
+from ioc.core.commands import parse_day
 from ioc.workflow.reminders import do_send_reminders
-
-
-def parse_day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError(_("--today: expected a date as YYYY-MM-DD, got %(value)r") % {"value": text}) from None
 
 
 class Command(BaseCommand):
