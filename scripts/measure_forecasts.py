@@ -12,13 +12,19 @@ date (or never), and a deadline 3 months to 6 years after today:
   multiplicative growth by 10–50 % a year, noise 2–10 % (the log-linear case);
   plateau        a logistic curve towards a ceiling of 60–95 % while the bounds are 0–100 and the target
                  lies above the ceiling: never met (a known limit of the logistic fit: it assumes 100 %);
+  decelerating   the same kind of curve (ceiling 60–95 %, or a floor of 5–40 % for a decrease) observed on
+                 its flattening part (60–90 % of the way at the last value), the target between the last
+                 value and the ceiling: met, late, as the growth slows;
   flat           a constant plus 1–10 % noise, target 10–50 % away: never met;
   declining      moving away from the target: never met.
 
 The date error is the proposed date (median) against the true crossing; a series with a true date but no
 proposal counts as outside every tolerance. A verdict is checked against the outcome: the value the same
 process gives at the deadline, noise included (what the province would report). Last line: the figures as
-JSON (docs/forecasting.md quotes them).
+JSON (docs/forecasting.md quotes them). Below the table, per family: the share of series whose latest value
+lies inside the forecast's own p10–p90 band at its date; how many proposed dates fall before today or the day
+after the latest value (there should be none); and "±6 near" again against the earliest date a forecast may
+propose (the true date, or today when the true date has passed but no value shows it yet).
 """
 
 from __future__ import annotations
@@ -46,7 +52,10 @@ from ioc.plans.forecast import Point, Spec, forecast
 TODAY = dt.date(2025, 6, 30)
 YEAR = 365.25
 PERIODS = {"Yearly": (12, 3, 10), "Quarterly": (3, 4, 16), "Monthly": (1, 6, 36)}  # months, fewest, most values
-FAMILIES = ("linear", "noisy", "saturating", "multiplicative", "plateau", "flat", "declining")
+FAMILIES = ("linear", "noisy", "saturating", "multiplicative", "plateau", "decelerating", "flat", "declining")
+# Measured in this order (the random draws of the older families stay those of the figures published before
+# "decelerating" was added), shown in FAMILIES' order.
+MEASURED = (*(f for f in FAMILIES if f != "decelerating"), "decelerating")
 
 
 @dataclass
@@ -80,6 +89,10 @@ def _line(x: np.ndarray, level: float, slope: float) -> np.ndarray:
 
 def _logistic(x: np.ndarray, ceiling: float, offset: float, rate: float) -> np.ndarray:
     return ceiling / (1 + np.exp(-(offset + rate * x)))
+
+
+def _mirror(x: np.ndarray, curve: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    return 100 - curve(x)
 
 
 def _exponential(x: np.ndarray, level: float, rate: float) -> np.ndarray:
@@ -116,6 +129,17 @@ def make_case(family: str, rng: np.random.Generator) -> Case:
         noise = rng.uniform(0.3, 2.0)
         crossing = float(curve(np.array([t[-1] + tau]))[0])
         target = crossing if family == "saturating" else rng.uniform(ceiling + 2, 99.5)
+    elif family == "decelerating":  # slowing growth, seen on the flattening part, towards an unknown ceiling
+        lower, upper = 0.0, 100.0
+        ceiling = rng.uniform(60, 95)
+        k, start = rng.uniform(0.3, 1.0), rng.uniform(0.6, 0.9)
+        c = math.log(start / (1 - start)) - k * t[-1]
+        rising = partial(_logistic, ceiling=ceiling, offset=c, rate=k)
+        curve = rising if up else partial(_mirror, curve=rising)
+        noise = rng.uniform(0.3, 1.5)
+        share = start + rng.uniform(0.25, 0.85) * (1 - start)  # of the ceiling, when the target is met
+        tau = (math.log(share / (1 - share)) - math.log(start / (1 - start))) / k
+        target = float(curve(np.array([t[-1] + tau]))[0])
     elif family == "multiplicative":
         growth, level = rng.uniform(0.1, 0.5), rng.uniform(20, 2000)
         noise = rng.uniform(0.02, 0.1)  # relative
@@ -137,7 +161,7 @@ def make_case(family: str, rng: np.random.Generator) -> Case:
 
     values = observe(t)
     true_date = None
-    if family in ("linear", "noisy", "saturating", "multiplicative"):
+    if family in ("linear", "noisy", "saturating", "multiplicative", "decelerating"):
         true_date = TODAY + dt.timedelta(days=round((t[-1] + tau) * YEAR))
     met = float(observe(np.array([t_deadline]))[0])
     spec = Spec(
@@ -163,6 +187,7 @@ def measure(family: str, n: int, rng: np.random.Generator, bins: dict[int, list[
     calls = {"on_track": [0, 0], "infeasible": [0, 0]}  # [right, total]
     statuses: dict[str, int] = {}
     brier: list[float] = []
+    fanned = inside = early = near6_allowed = 0
     for _ in tqdm(range(n), desc=family, leave=False):
         case = make_case(family, rng)
         f = forecast(case.points, case.spec, today=TODAY)
@@ -172,6 +197,12 @@ def measure(family: str, n: int, rng: np.random.Generator, bins: dict[int, list[
             calls[f.status][0] += case.outcome == (f.status == "on_track")
         if f.status == "achieved":  # a value already met the target: a fact, not a forecast
             continue
+        if f.fan:  # the fan's first row is at the latest value's date
+            fanned += 1
+            inside += f.fan[0]["p10"] <= case.points[-1].value <= f.fan[0]["p90"]
+        first = max(TODAY, case.points[-1].date + dt.timedelta(days=1))
+        early += any(d is not None and d < first for d in (f.proposed_date, f.proposed_date_80))
+        allowed = None if case.true_date is None else max(case.true_date, first)
         proposed += f.proposed_date is not None
         if f.probability is not None:
             brier.append((f.probability - case.outcome) ** 2)
@@ -189,6 +220,7 @@ def measure(family: str, n: int, rng: np.random.Generator, bins: dict[int, list[
             within3 += error <= 3 * 30.44
             within6 += error <= 6 * 30.44
             near6 += is_near and error <= 6 * 30.44
+            near6_allowed += is_near and allowed is not None and abs((f.proposed_date - allowed).days) <= 6 * 30.44
     forecasts = n - statuses.get("achieved", 0)
     never = family in ("plateau", "flat", "declining")
     return {
@@ -206,6 +238,9 @@ def measure(family: str, n: int, rng: np.random.Generator, bins: dict[int, list[
         "infeasible_calls": calls["infeasible"][1],
         "infeasible_right": calls["infeasible"][0] / calls["infeasible"][1] if calls["infeasible"][1] else None,
         "brier": statistics.fmean(brier) if brier else None,
+        "latest_inside_band": inside / fanned if fanned else None,
+        "dates_before_today": early,
+        "within_6_months_near_allowed": near6_allowed / near if near else None,
     }
 
 
@@ -221,7 +256,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     bins: dict[int, list[float]] = {}
-    results = {family: measure(family, args.n, rng, bins) for family in FAMILIES}
+    measured = {family: measure(family, args.n, rng, bins) for family in MEASURED}
+    results = {family: measured[family] for family in FAMILIES}
     print(
         f"{'family':<14} {'achieved':>8} {'dated':>6} {'±3 mo':>6} {'±6 mo':>6} {'±6 near':>7} {'median err':>10} "
         f"{'no date (never)':>15} {'on track ok (n)':>16} {'infeasible ok (n)':>18} {'Brier':>6}"
@@ -233,6 +269,12 @@ def main() -> None:
             f"{_pct(r['within_6_months']):>6} {_pct(r['within_6_months_near']):>7} {err:>10} "
             f"{_pct(r['no_date_when_never']):>15} {_pct(r['on_track_right']):>9} ({r['on_track_calls']:>4}) "
             f"{_pct(r['infeasible_right']):>11} ({r['infeasible_calls']:>4}) {r['brier'] or 0:6.3f}"
+        )
+    print(f"{'':<14} {'latest in p10–p90':>17} {'dates before today':>18} {'±6 near, allowed date':>21}")
+    for family, r in results.items():
+        print(
+            f"{family:<14} {_pct(r['latest_inside_band']):>17} {r['dates_before_today']:>18} "
+            f"{_pct(r['within_6_months_near_allowed']):>21}"
         )
     calibration = []
     for i, (lo, hi) in enumerate(BINS):

@@ -1,12 +1,13 @@
 """Will a target be met by its deadline, and when will it be met? (issue 5; docs/forecasting.md)
 
-`forecast(points, spec, today=…)` fits a straight line, robustly (Theil–Sen), to the values in a space that
-suits the quantity (ioc.plans.forecast_fit): logistic between the bounds of a bounded quantity (a
-percentage), log-linear for a positive quantity that clearly grows by a factor, linear otherwise. The
-prediction interval (Student's t, the scatter plus the slope's uncertainty, widening with the distance from
-the data) gives the probability that the value at the deadline meets the target, the verdict, the proposed
-completion date (the median path meets the target), the date it is met with 80 % probability, a fan chart
-and the milestones. `explain(details)` (ioc.plans.forecast_text) says it in a sentence.
+`forecast(points, spec, today=…)` fits a robust path (ioc.plans.forecast_fit) to the values in a space that
+suits the quantity: logistic between the bounds of a bounded quantity (a percentage), log-linear for a
+positive quantity that clearly grows by a factor, linear otherwise. The path is a Theil–Sen line, or a curve
+whose pace decays when the growth has clearly slowed, and it starts from the current level. Its prediction
+interval (Student's t) gives the probability that the value at the deadline meets the target, the verdict,
+the proposed completion date (the median path meets the target; never before today nor before the day after
+the latest value), the date it is met with 80 % probability, a fan chart from the latest value and the
+milestones. `explain(details)` (ioc.plans.forecast_text) says it in a sentence.
 
 Pure: numpy only, no database. Verdicts:
   achieved           the latest value meets the target, or a value on or before a passed deadline did;
@@ -27,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from ioc.plans.forecast_fit import DAYS_PER_YEAR, Line, Transform, choose_transform, t_cdf, t_cdf1, t_ppf
+from ioc.plans.forecast_fit import DAYS_PER_YEAR, Path, Transform, choose_transform, t_cdf, t_cdf1, t_ppf
 from ioc.plans.forecast_text import explain
 
-__all__ = ["HORIZON_YEARS", "MIN_POINTS", "Forecast", "Point", "Spec", "explain", "forecast"]
+__all__ = ["HORIZON_YEARS", "MIN_POINTS", "VERSION", "Forecast", "Point", "Spec", "explain", "forecast"]
+
+VERSION = 2  # a new method recomputes every stored verdict (ioc.plans.refresh.inputs_key)
 
 MIN_POINTS = 3
 HORIZON_YEARS = 10
@@ -127,16 +130,18 @@ def _clean(points: Sequence[Point]) -> list[Point]:
 
 
 class _Model:
-    """The fitted line and what follows from it, in the units of the quantity. t = years after `origin`."""
+    """The fitted path and what follows from it, in the units of the quantity. t = years after `origin` (the
+    last value); no date is proposed before `first` (the day after the last value, and not before today)."""
 
-    def __init__(self, pts: list[Point], spec: Spec, transform: Transform, line: Line) -> None:
-        self.spec, self.transform, self.line = spec, transform, line
+    def __init__(self, pts: list[Point], spec: Spec, transform: Transform, path: Path, today: dt.date) -> None:
+        self.spec, self.transform, self.path = spec, transform, path
         self.origin = pts[-1].date
+        self.first = max(self.origin + dt.timedelta(days=1), today)
         self.sign = 1.0 if spec.direction == "increase" else -1.0
         # (the logistic transform clamps a target on a bound just inside it: "100 %" is met at 99.5 %)
         self.z_target = transform.forward1(spec.target_value)
-        self.q_trend = t_ppf(TREND_CONFIDENCE, line.df)
-        t_stat = line.slope / line.slope_se
+        self.q_trend = t_ppf(TREND_CONFIDENCE, path.df)
+        t_stat = path.slope / path.slope_se
         self.trend = "up" if t_stat >= self.q_trend else "down" if t_stat <= -self.q_trend else "flat"
         self.right_way = self.trend == ("up" if self.sign > 0 else "down")
 
@@ -146,13 +151,13 @@ class _Model:
     def p_met(self, d: dt.date) -> float:
         """P(the value on d meets the target)."""
         t = np.array([self.years(d)])
-        score = self.sign * (self.line.mean(t)[0] - self.z_target) / self.line.se(t)[0]
-        return t_cdf1(float(score), self.line.df)
+        score = self.sign * (self.path.mean(t)[0] - self.z_target) / self.path.se(t)[0]
+        return t_cdf1(float(score), self.path.df)
 
     def quantiles(self, dates: Sequence[dt.date]) -> tuple[list[float], list[float], list[float]]:
         """p10, p50, p90 of the value on each date, within the quantity's bounds."""
         t = np.array([self.years(d) for d in dates], dtype=np.float64)
-        mid, half = self.line.mean(t), t_ppf(FAN_QUANTILE, self.line.df) * self.line.se(t)
+        mid, half = self.path.mean(t), t_ppf(FAN_QUANTILE, self.path.df) * self.path.se(t)
         lo, hi = self.spec.lower_bound, self.spec.upper_bound
         lo = -np.inf if lo is None else lo
         hi = np.inf if hi is None else hi
@@ -161,34 +166,34 @@ class _Model:
 
     def clip(self, y: float) -> float:
         lo, hi = self.spec.lower_bound, self.spec.upper_bound
-        if lo is not None:
-            y = max(y, lo)
-        if hi is not None:
-            y = min(y, hi)
-        return float(y)
+        return float(min(max(y, -math.inf if lo is None else lo), math.inf if hi is None else hi))
 
     def median_date(self, until: dt.date) -> dt.date | None:
-        """The first day after the last value on which the median path meets the target."""
+        """The first day from `first` on which the median path meets the target (it is monotone)."""
+        path = self.path
         if not self.right_way or not math.isfinite(self.z_target):
             return None
-        days = max(1, math.ceil((self.z_target - self.line.intercept) / self.line.slope * DAYS_PER_YEAR))
-        d = self.origin + dt.timedelta(days=days) if days <= (until - self.origin).days else None
-        return d
+        x = (self.z_target - path.level) / path.slope  # how far along x(t) the target lies
+        if path.damping > 0 and x * path.damping >= 1:
+            return None  # beyond the level the slowing pace tends to
+        t = -math.log1p(-path.damping * x) / path.damping if path.damping > 0 else x
+        days = max((self.first - self.origin).days, math.ceil(t * DAYS_PER_YEAR))
+        return self.origin + dt.timedelta(days=days) if days <= (until - self.origin).days else None
 
     def confident_date(self, until: dt.date) -> dt.date | None:
-        """The first day on which P(met) ≥ CONFIDENT (searched daily up to `until`)."""
-        horizon = (until - self.origin).days
-        if not self.right_way or horizon < 1 or not math.isfinite(self.z_target):
+        """The first day from `first` on which P(met) ≥ CONFIDENT (searched daily up to `until`)."""
+        start, horizon = (self.first - self.origin).days, (until - self.origin).days
+        if not self.right_way or horizon < start or not math.isfinite(self.z_target):
             return None
-        days = np.arange(1, horizon + 1, dtype=np.float64)
+        days = np.arange(start, horizon + 1, dtype=np.float64)
         t = days / DAYS_PER_YEAR
-        score = self.sign * (self.line.mean(t) - self.z_target) / self.line.se(t)
-        hits = np.nonzero(score >= t_ppf(CONFIDENT, self.line.df))[0]
+        score = self.sign * (self.path.mean(t) - self.z_target) / self.path.se(t)
+        hits = np.nonzero(score >= t_ppf(CONFIDENT, self.path.df))[0]
         return self.origin + dt.timedelta(days=int(days[hits[0]])) if len(hits) else None
 
     def pace(self) -> float:
         step = PERIOD_DAYS.get(self.spec.period, DAYS_PER_YEAR) / DAYS_PER_YEAR
-        now, then = self.transform.back(self.line.mean(np.array([0.0, step])))
+        now, then = self.transform.back(self.path.mean(np.array([0.0, step])))
         return float(then - now)
 
 
@@ -207,7 +212,7 @@ def forecast(points: Sequence[Point], spec: Spec, *, today: dt.date) -> Forecast
     horizon_end = _add_years(today, HORIZON_YEARS)
     span = (pts[-1].date - pts[0].date).days if pts else 0
     facts: dict[str, Any] = {
-        "version": 1,
+        "version": VERSION,
         "today": today.isoformat(),
         "target": target,
         "deadline": spec.deadline.isoformat(),
@@ -246,22 +251,16 @@ def forecast(points: Sequence[Point], spec: Spec, *, today: dt.date) -> Forecast
     if enough:
         t = np.array([(p.date - pts[-1].date).days / DAYS_PER_YEAR for p in pts])
         y = np.array([p.value for p in pts])
-        transform, line = choose_transform(y, t, spec.lower_bound, spec.upper_bound)
-        model = _Model(pts, spec, transform, line)
+        transform, path = choose_transform(y, t, spec.lower_bound, spec.upper_bound)
+        model = _Model(pts, spec, transform, path, today)
         result.method = transform.method
         result.pace = _num(model.pace())
-        facts.update(
-            trend=model.trend,
-            fit={
-                "intercept": _num(line.intercept),
-                "slope_per_year": _num(line.slope),
-                "scale": _num(line.scale),
-                "df": line.df,
-            },
-        )
+        fit = {"level": path.level, "slope_per_year": path.slope, "damping_per_year": path.damping}
+        fit.update(long_run_slope_per_year=path.long_run_slope, scale=path.scale)
+        facts.update(trend=model.trend, fit={**{k: _num(v) for k, v in fit.items()}, "df": path.df})
         if transform.method == "log-linear":
             step = PERIOD_DAYS[spec.period] / DAYS_PER_YEAR
-            facts["growth_rate"] = _num(math.expm1(line.slope * step))  # per period
+            facts["growth_rate"] = _num(math.expm1(path.slope * step))  # per period
 
     achieved = _achieved(pts, spec, today, meets)
     if outside:
@@ -382,10 +381,10 @@ def _milestones(
         expected = probability = None
         if model is not None:
             t = np.array([model.years(when)])
-            expected = _num(model.clip(model.transform.back1(float(model.line.mean(t)[0]))))
+            expected = _num(model.clip(model.transform.back1(float(model.path.mean(t)[0]))))
             z_goal = model.transform.forward1(value)
-            score = model.sign * (model.line.mean(t) - z_goal) / model.line.se(t)
-            probability = _num(float(t_cdf(score, model.line.df)[0]))
+            score = model.sign * (model.path.mean(t) - z_goal) / model.path.se(t)
+            probability = _num(float(t_cdf(score, model.path.df)[0]))
         if met is not None:
             probability = 1.0 if met else 0.0
         rows.append(

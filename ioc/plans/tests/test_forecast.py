@@ -11,7 +11,7 @@ import pytest
 from django.utils import translation
 
 from ioc.plans import forecast_text
-from ioc.plans.forecast import Point, Spec, _status, explain, forecast
+from ioc.plans.forecast import VERSION, Forecast, Point, Spec, _status, explain, forecast
 from ioc.plans.forecast_fit import t_cdf1, t_ppf
 
 TODAY = dt.date(2025, 6, 30)
@@ -312,3 +312,89 @@ def test_probability_matches_the_fan_at_the_deadline() -> None:
     assert f.probability is not None
     assert (row["p50"] >= 74) == (f.probability >= 0.5)
     assert np.isclose(row["p90"], f.facts["optimistic"])
+
+
+# --- a series that levelled off, the current level, dates from today -------------------------------------------
+
+# quarter ends from the end of 2021 to 30 September 2026 (the demo's CT05 and CT06: fast growth that slowed)
+QUARTER_ENDS = [D(y, m, 31 if m in (3, 12) else 30) for y in range(2021, 2027) for m in (3, 6, 9, 12)][3:23]
+SLOWED = {  # the target, and two rows of ten quarters
+    "CT05": (
+        80.0,
+        (12.3, 14.6, 17.6, 21, 25.3, 29.2, 33.1, 37.9, 42.7, 48),
+        (52.8, 57.4, 59.1, 63.3, 66.9, 69.6, 72.4, 69.9, 77.1, 77),
+    ),
+    "CT06": (
+        50.0,
+        (4.4, 5.6, 7, 8.7, 10.9, 13.6, 16.1, 19.2, 21.8, 24.7),
+        (28.1, 31.9, 34.2, 35.8, 37.3, 39.7, 40.8, 39.9, 41.7, 43),
+    ),
+}
+LATE_2026 = D(2026, 11, 26)
+
+
+def band_at_latest(f: Forecast) -> tuple[float, float, float]:
+    assert f.current_date is not None and f.fan[0]["date"] == f.current_date.isoformat()
+    return f.fan[0]["p10"], f.fan[0]["p50"], f.fan[0]["p90"]
+
+
+def test_a_flattening_series_is_not_on_track_and_starts_where_it_is() -> None:
+    # +20, +10, +5, +2, +0.5 points a year: a line through it all would promise 90 % within two years
+    points = yearly(40, 60, 70, 75, 77, 77.5, last=2025)
+    f = forecast(points, pct(90, D(2028, 12, 31)), today=D(2026, 3, 31))
+    assert f.status not in ("on_track", "achieved")
+    assert f.proposed_date is None or f.proposed_date > D(2026, 3, 31)
+    assert f.facts["fit"]["damping_per_year"] > 0  # the slowing is carried forward, not the early pace
+    p10, p50, p90 = band_at_latest(f)
+    assert p10 <= 77.5 <= p90 and abs(p50 - 77.5) < 1 and f.facts["deadline_p50"] < 80  # 90 is far off
+
+
+@pytest.mark.parametrize("code", sorted(SLOWED))
+def test_a_series_that_slowed_keeps_its_latest_value_inside_the_band(code: str) -> None:
+    target, first, second = SLOWED[code]
+    points = [Point(d, v) for d, v in zip(QUARTER_ENDS, (*first, *second), strict=True)]
+    f = forecast(points, pct(target, D(2026, 12, 31)), today=LATE_2026)
+    p10, p50, p90 = band_at_latest(f)
+    assert p10 <= points[-1].value <= p90  # was 79.4–86.0 around 77.0 and 46.5–64.1 around 43.0
+    assert abs(p50 - points[-1].value) < 1.5
+    assert f.status != "on_track"  # 3 points (CT05) or 7 points (CT06) to go in one month
+    assert all(d is None or d >= LATE_2026 for d in (f.proposed_date, f.proposed_date_80))
+
+
+def test_a_zero_baseline_does_not_dominate_the_fit() -> None:
+    # a programme that started from nothing: the logit of 0 % (clamped to 0.5 %) is an arbitrary −5.3
+    spec = pct(90, D(2026, 12, 31))
+    from_zero = forecast(yearly(0, 14.2, 39.5, 61.8, 76.9, last=2025), spec, today=LATE_2026)
+    from_three = forecast(yearly(3, 14.2, 39.5, 61.8, 76.9, last=2025), spec, today=LATE_2026)
+    p10, p50, p90 = band_at_latest(from_zero)
+    assert 60 < p10 <= 76.9 <= p90 < 92  # was 31.1–98.6
+    assert abs(p50 - 76.9) < 3
+    assert max(from_zero.probability or 1, from_three.probability or 1) < 0.7  # 13 points in the last year to go
+    # a fall onto the bound at the end is news, not a baseline: it is kept, and the forecast starts there
+    fell = forecast(yearly(30, 20, 10, 0, last=2025), spec, today=LATE_2026)
+    assert fell.fan[0]["p50"] < 2 and fell.status == "infeasible"
+
+
+def test_no_date_before_today_or_the_day_after_the_latest_value() -> None:
+    # the latest value is a year and a half old; at its pace the target was probably met in the meantime
+    points = yearly(50, 60, 70, 80, last=2024)
+    today = D(2026, 6, 15)
+    f = forecast(points, Spec(85, D(2027, 12, 31), "increase"), today=today)
+    assert f.status == "on_track" and f.proposed_date == today
+    assert f.proposed_date_80 is not None and f.proposed_date_80 >= today
+    # on the day of the latest value, the day after it is the earliest
+    g = forecast(points, Spec(80.5, D(2027, 12, 31), "increase"), today=D(2024, 12, 31))
+    assert g.proposed_date is not None and g.proposed_date >= D(2025, 1, 1)
+    assert f.fan[0]["date"] == "2024-12-31"  # the fan still starts at the latest value
+    assert f.facts["version"] == VERSION == 2  # (a new method recomputes the stored verdicts)
+
+
+def test_growth_that_sped_up_is_continued_at_its_current_pace() -> None:
+    # not all positive (so linear), pace 5, 10, 15, 20, 25 a year: the recent pace holds, it does not keep rising
+    points = yearly(-10, -5, 5, 20, 40, 65, last=2024)
+    f = forecast(points, Spec(200, D(2032, 12, 31), "increase"), today=TODAY)
+    assert f.method == "linear" and f.facts["fit"]["damping_per_year"] < 0
+    assert f.facts["fit"]["long_run_slope_per_year"] < 16
+    assert f.pace is not None and 20 < f.pace < 40  # the fitted pace at the end; the long-run line says 15
+    steps = np.diff([r["p50"] for r in f.fan[:25]])
+    assert np.allclose(steps[1:], steps[1], rtol=0.15)  # straight ahead (month lengths vary a little)
