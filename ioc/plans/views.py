@@ -261,16 +261,11 @@ TASK_FILTERS = ("open", "overdue")
 
 
 def task_rows(user: User, plan: Plan, now: dt.date, *, pillar: str, agency: str, status: str) -> list[TaskRow]:
-    """The tasks with their flags; "overdue" is decided here against the pages' today, like the flags."""
+    """The tasks with their flags, "overdue" counted on the pages' today like the flags."""
     found = selectors.tasks_for(
-        user,
-        plan,
-        pillar=pillar or None,
-        agency=agency or None,
-        status=None if status in ("", "overdue") else status,
+        user, plan, pillar=pillar or None, agency=agency or None, status=status or None, today=now
     )
-    rows = [TaskRow(t, selectors.task_flags(t, now)) for t in found]
-    return [r for r in rows if r.flags.overdue] if status == "overdue" else rows
+    return [TaskRow(t, selectors.task_flags(t, now)) for t in found]
 
 
 @login_required

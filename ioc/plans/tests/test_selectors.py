@@ -46,6 +46,7 @@ def test_tasks_filter_by_pillar_agency_and_status(world: PlanWorld) -> None:
     assert codes(selectors.tasks_for(m, plan, status=TaskStatus.DONE)) == ["NV03"]
     assert codes(selectors.tasks_for(m, plan, status="open")) == ["NV01", "NV02"]
     assert codes(selectors.tasks_for(m, plan, status="overdue")) == ["NV01", "NV02"]  # today: 2026-11 or later
+    assert codes(selectors.tasks_for(m, plan, status="overdue", today=TODAY)) == ["NV01"]  # NV02 is due 2026-07-01
     assert codes(selectors.tasks_for(world.officer, plan, agency="SGDDT")) == ["NV02"]  # within what it sees
 
 

@@ -231,6 +231,11 @@ def test_target_actions_follow_the_rights(world: PlanWorld) -> None:
 # ---- tasks ----------------------------------------------------------------------------------------------------
 
 
+def test_the_overdue_filter_counts_on_the_pages_today(world: PlanWorld) -> None:
+    html = client_for(world.manager, "en").get("/plans/tasks/?status=overdue").content.decode()
+    assert 'data-testid="task-NV01"' in html and 'data-testid="task-NV02"' not in html
+
+
 def test_board_groups_by_status_and_flags_overdue_and_stalled(world: PlanWorld) -> None:
     html = client_for(world.manager, "en").get("/plans/tasks/").content.decode()
     in_progress = html[html.index('data-status="in_progress"') :].split("</section>")[0]
