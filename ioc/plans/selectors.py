@@ -187,7 +187,7 @@ def tasks_for(
         qs = qs.exclude(status__in=CLOSED_STATUSES).filter(due__lt=today or timezone.localdate())
     elif status:
         qs = qs.filter(status=status)
-    return qs.select_related("pillar", "lead_agency").prefetch_related("cooperating_agencies")
+    return qs.select_related("plan", "pillar", "lead_agency").prefetch_related("cooperating_agencies")
 
 
 def _cooperating(agency_ids: Any) -> QuerySet[Any]:
@@ -222,7 +222,7 @@ def targets_for(
         qs = qs.filter(forecast__isnull=True)
     elif status:
         qs = qs.filter(forecast__status=status)
-    return qs.select_related("pillar", "responsible_agency", "task", "forecast", "org_unit").prefetch_related(
+    return qs.select_related("plan", "pillar", "responsible_agency", "task", "forecast", "org_unit").prefetch_related(
         "milestones"
     )
 

@@ -541,3 +541,25 @@ def test_session_writes_need_the_csrf_token(w: PlanWorld) -> None:
     before = snapshot()
     assert send(client, "post", "targets/CT02/reports", {"date": "2025-12-31", "value": 70}).status_code == 403
     assert snapshot() == before
+
+
+def test_lists_take_the_same_queries_however_many_items(w: PlanWorld) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = session(w.manager)
+
+    def queries(path: str) -> int:
+        client.get(path)  # warm the per-request caches' first use out of the count
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured.captured_queries)
+
+    before = (queries(f"{URL}/tasks"), queries(f"{URL}/targets"))
+    for i in range(5):
+        task = Task.objects.create(plan=w.plan, code=f"X{i}", title_vi=f"Thêm {i}", lead_agency=w.stttt, due=TODAY)
+        Target.objects.create(
+            plan=w.plan, code=f"Y{i}", name_vi=f"Thêm {i}", target_value=1, deadline=TODAY,
+            responsible_agency=w.stttt, task=task,
+        )  # fmt: skip
+    assert (queries(f"{URL}/tasks"), queries(f"{URL}/targets")) == before
